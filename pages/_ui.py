@@ -1,0 +1,90 @@
+"""Streamlit helpers shared by the pages: language, translation, device panel, errors.
+
+Kept out of ``playground/`` (the core never imports Streamlit). Not a page: ``app.py`` lists
+pages explicitly, so this file is never shown in the navigation.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
+
+LANG_KEY = "lang"
+
+
+def router_guard() -> None:
+    """Make sure this page runs inside ``app.py``'s router.
+
+    Streamlit treats an app with a ``pages/`` folder as a legacy multipage app until the entry
+    script first calls ``st.navigation``. If the very first visit to a fresh server is a deep
+    link (``/build``), the page file runs alone: no sidebar, no language, no layout, and the mode
+    sticks for the whole process. The users asked for a top-level ``pages/`` folder, so instead
+    of renaming it we switch that legacy mode off and rerun through the router once.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+LANG_NAMES = {"en": "English", "es": "Español"}
+
+
+def current_lang() -> str:
+    """The session's language: ``?lang=`` wins, then the earlier choice, then the browser's locale."""
+    from_url = normalize_lang(st.query_params.get("lang"))
+    if from_url:
+        st.session_state[LANG_KEY] = from_url
+    elif st.session_state.get(LANG_KEY) not in LANGS:
+        st.session_state[LANG_KEY] = normalize_lang(st.context.locale) or DEFAULT_LANG
+    return st.session_state[LANG_KEY]
+
+
+def tr(key: str, **kwargs: object) -> str:
+    """Translate into the session's language."""
+    return t(key, st.session_state.get(LANG_KEY, DEFAULT_LANG), **kwargs)
+
+
+def _on_lang_change() -> None:
+    chosen = st.session_state["_lang_widget"]
+    if chosen in LANGS:  # clicking the selected option again deselects it: keep the language then
+        st.session_state[LANG_KEY] = chosen
+        st.query_params["lang"] = chosen
+
+
+def language_switch() -> None:
+    """Sidebar control; the choice also goes into the URL so a shared link keeps the language."""
+    lang = st.session_state[LANG_KEY]
+    st.session_state["_lang_widget"] = lang
+    st.segmented_control(
+        "Idioma · Language",
+        options=list(LANGS),
+        format_func=LANG_NAMES.get,
+        key="_lang_widget",
+        on_change=_on_lang_change,
+    )
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+
+
+@st.cache_resource(show_spinner=False)
+def _device_info():
+    from playground.device import describe
+
+    return describe()
+
+
+def device_panel() -> None:
+    """Where training runs: GPU name and memory, or CPU with the per-job thread budget."""
+    info = _device_info()
+    if info.kind == "cuda":
+        st.caption(tr("device.cuda", name=info.name, memory=info.memory_gb))
+    elif info.kind == "mps":
+        st.caption(tr("device.mps"))
+    else:
+        st.caption(tr("device.cpu", threads=info.threads))
+
+
+def show_error(exc: Exception) -> None:
+    """An ``st.error`` in the user's language, never a traceback."""
+    message = exc.message(st.session_state.get(LANG_KEY, DEFAULT_LANG)) if hasattr(exc, "message") else str(exc)
+    st.error(message, icon=":material/error:")

@@ -1,0 +1,1 @@
+"""Deep Learning Playground core: pure Python, never imports Streamlit."""

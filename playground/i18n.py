@@ -1,0 +1,41 @@
+"""Spanish and English catalogues for every string a person reads.
+
+The catalogues live in ``assets/locales/{es,en}.json`` as flat ``key -> text`` maps.
+Texts may hold ``str.format`` placeholders: ``t("spec.units_zero", "es", index=3)``.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LANGS: tuple[str, ...] = ("en", "es")
+DEFAULT_LANG = "en"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "assets" / "locales"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """Return the key -> text map of one language."""
+    with open(LOCALE_DIR / f"{lang}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def normalize_lang(value: str | None) -> str | None:
+    """Map a locale such as ``es-AR`` or ``en_US`` to ``es``/``en``; None when unsupported."""
+    if not value:
+        return None
+    code = str(value).replace("_", "-").split("-")[0].lower()
+    return code if code in LANGS else None
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **kwargs: object) -> str:
+    """Translate ``key`` into ``lang``, formatting placeholders with ``kwargs``.
+
+    Falls back to English, then to the key itself, so a missing entry never crashes a page
+    (tests make sure no entry is missing).
+    """
+    text = catalogue(lang if lang in LANGS else DEFAULT_LANG).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANG).get(key, key)
+    return text.format(**kwargs) if kwargs else text

@@ -1,0 +1,1 @@
+"""Pure plotting functions: arrays and numbers in, plotly figures out. No Streamlit here."""
