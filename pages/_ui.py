@@ -44,6 +44,15 @@ def tr(key: str, **kwargs: object) -> str:
     return t(key, st.session_state.get(LANG_KEY, DEFAULT_LANG), **kwargs)
 
 
+def labeler(prefix: str, suffix: str = ""):
+    """A ``format_func`` that translates ``prefix + option + suffix`` in the language of this run.
+
+    The language is captured now, not looked up when Streamlit calls the function later.
+    """
+    lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    return lambda option: t(f"{prefix}{option}{suffix}", lang)
+
+
 def _on_lang_change() -> None:
     chosen = st.session_state["_lang_widget"]
     if chosen in LANGS:  # clicking the selected option again deselects it: keep the language then

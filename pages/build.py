@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from pages._ui import router_guard, show_error, tr
+from pages._ui import labeler, router_guard, show_error, tr
 from pages._widgets import layer_editor, new_uid, sync_from_widgets
 from playground import editor
 from playground.codegen import to_keras_code, to_pytorch_code
@@ -103,10 +103,10 @@ if "build.link_error" in S:
 
 top = st.columns([2, 3, 2])
 datasets = list(DATASETS) + ["custom"]
-top[0].selectbox(tr("build.dataset"), datasets, key="build.dataset", format_func=lambda k: tr(f"dataset.{k}"),
+top[0].selectbox(tr("build.dataset"), datasets, key="build.dataset", format_func=labeler("dataset."),
                  on_change=on_dataset, help=tr("build.dataset.help"))
 top[1].selectbox(tr("build.preset"), list(PRESETS), key="build.preset", index=None,
-                 format_func=lambda k: tr(f"preset.{k}"), placeholder=tr("build.preset.placeholder"),
+                 format_func=labeler("preset."), placeholder=tr("build.preset.placeholder"),
                  on_change=on_preset)
 shape_text = top[2].text_input(tr("build.input_shape"), value=", ".join(map(str, S["build.input_shape"])),
                                help=tr("build.input_shape.help"), disabled=S["build.dataset"] != "custom")
@@ -129,10 +129,10 @@ with left:
         layer_editor(i, uid, layer, shape, len(S["build.layers"]), on_action)
     add = st.columns([3, 2, 2], vertical_alignment="bottom")
     add[0].selectbox(tr("build.add_type"), LAYER_TYPES, key="build.add_type",
-                     format_func=lambda k: f"{k} — {tr(f'layer.{k}.help')}")
+                     format_func=lambda k, helps=labeler("layer.", ".help"): f"{k} — {helps(k)}")
     add[1].number_input(tr("build.add_pos"), 1, len(S["build.layers"]) + 1, len(S["build.layers"]) + 1,
                         key="build.add_pos")
-    add[2].button(tr("build.add"), icon=":material/add:", on_click=on_add, use_container_width=True)
+    add[2].button(tr("build.add"), icon=":material/add:", on_click=on_add, width="stretch")
 
 with right:
     st.subheader(tr("build.summary"))
@@ -149,7 +149,7 @@ with right:
         [{"#": r.index, tr("build.col.layer"): r.name, tr("build.col.shape"): str(r.output_shape),
           tr("build.col.params"): f"{r.params:,}"} for r in summary.rows]
     )
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     m = st.columns(2)
     m[0].metric(tr("build.trainable"), f"{summary.trainable:,}")
     m[1].metric(tr("build.size"), f"{summary.size_mb:.2f} MB")
@@ -169,7 +169,7 @@ st.plotly_chart(
     plot_shape_flow([f[0] for f in flow], [str(tuple(f[1])) for f in flow], [math.prod(f[1]) for f in flow],
                     [f[2] for f in flow], [f[3] for f in flow],
                     size_label=tr("build.values"), params_label=tr("build.col.params")),
-    use_container_width=True,
+    width="stretch",
 )
 
 st.subheader(tr("build.export"))
@@ -194,5 +194,5 @@ with tabs[2]:
     st.code(text, language="json", height=300)
 with tabs[3]:
     st.caption(tr("build.share.help"))
-    st.code(f"{st.context.url.split('?')[0]}?spec={S['build.valid']}&lang={S.get('lang', 'en')}", language=None,
-            wrap_lines=True)
+    base = (st.context.url or "").split("?")[0]
+    st.code(f"{base}?spec={S['build.valid']}&lang={S.get('lang', 'en')}", language=None, wrap_lines=True)

@@ -1,12 +1,12 @@
 """Spanish and English catalogues for every string a person reads.
 
 The catalogues live in ``assets/locales/{es,en}.json`` as flat ``key -> text`` maps.
-Texts may hold ``str.format`` placeholders: ``t("spec.units_zero", "es", index=3)``.
+Texts may hold ``str.format`` placeholders: ``t("spec.layer_prefix", "es", index=3, type="dense")``.
 """
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGS: tuple[str, ...] = ("en", "es")
@@ -14,7 +14,7 @@ DEFAULT_LANG = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "assets" / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Return the key -> text map of one language."""
     with open(LOCALE_DIR / f"{lang}.json", encoding="utf-8") as fh:

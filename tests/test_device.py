@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from playground import device
+
+
+def test_cpu_is_picked_without_a_gpu(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_DEVICE", raising=False)
+    monkeypatch.setattr(device.torch.cuda, "is_available", lambda: False)
+    assert device.pick_device().type in {"cpu", "mps"}
+
+
+def test_forced_device(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DEVICE", "cpu")
+    assert device.pick_device().type == "cpu"
+
+
+def test_thread_budget_never_oversubscribes(monkeypatch):
+    monkeypatch.delenv("PLAYGROUND_JOB_THREADS", raising=False)
+    monkeypatch.setattr(device, "cpu_count", lambda: 8)
+    monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "4")
+    assert device.job_threads() == 2
+    monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "16")
+    assert device.job_threads() == 1  # never below one thread
+    monkeypatch.setenv("PLAYGROUND_JOB_THREADS", "3")
+    assert device.job_threads() == 3
+
+
+def test_describe_cpu(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DEVICE", "cpu")
+    info = device.describe()
+    assert info.kind == "cpu" and info.threads >= 1
+
+
+@pytest.mark.skipif(not device.torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_describe_cuda(monkeypatch):  # runs on the GPU machine
+    monkeypatch.delenv("PLAYGROUND_DEVICE", raising=False)
+    info = device.describe()
+    assert info.kind == "cuda" and info.memory_gb and info.memory_gb > 1
+
+
+def test_tensorflow_configured_lazily():
+    import sys
+
+    device.configure_tensorflow.cache_clear()
+    tf = device.configure_tensorflow()
+    assert "tensorflow" in sys.modules
+    assert tf.config.threading.get_intra_op_parallelism_threads() == device.job_threads()
