@@ -8,7 +8,7 @@ from their source, so the script runs without the playground installed.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from playground.builders import TOKENS, keras_input_shape, plan
@@ -34,7 +34,7 @@ _BUILDERS = Path(__file__).resolve().parent / "builders"
 _FILES = {"torch": _BUILDERS / "torch_layers.py", "keras": _BUILDERS / "keras_layers.py"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _class_sources(framework: str) -> dict[str, str]:
     """Source text of each class in the framework's hand-written layer file (read, not imported,
     so exporting Keras code never pays for importing TensorFlow)."""

@@ -12,8 +12,9 @@ sequence ``(T, F)``, tokens ``(T,)`` (integer ids, only before an ``embedding``)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 IMAGE, VECTOR, SEQUENCE, TOKENS = "image", "vector", "sequence", "tokens"
 
@@ -66,7 +67,8 @@ class Ctor:
     kwargs: dict = field(default_factory=dict)
 
     def code(self) -> str:
-        parts = [a.code() if isinstance(a, Ctor) else repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        parts = [a.code() if isinstance(a, Ctor) else repr(a) for a in self.args]
+        parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
         return f"{self.call}({', '.join(parts)})"
 
 

@@ -5,7 +5,6 @@ code exporter copies their source into the Keras scripts it writes.
 """
 from __future__ import annotations
 
-import keras
 import numpy as np
 from keras import layers, ops
 
