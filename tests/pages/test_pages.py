@@ -50,3 +50,19 @@ def test_language_defaults_to_english_without_locale_or_query():
     at.run()
     assert at.session_state["lang"] == "en"
     assert at.query_params["lang"] == ["en"] or at.query_params["lang"] == "en"
+
+
+def test_heavy_libraries_are_not_imported_by_opening_pages():
+    """TensorFlow, Captum and torch_geometric load only inside the functions that use them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest;"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120); at.run();"
+        "at.switch_page('pages/build.py').run(); assert not at.exception;"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'captum', 'torch_geometric') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
