@@ -44,12 +44,15 @@ def tr(key: str, **kwargs: object) -> str:
     return t(key, st.session_state.get(LANG_KEY, DEFAULT_LANG), **kwargs)
 
 
-def labeler(prefix: str, suffix: str = ""):
-    """A ``format_func`` that translates ``prefix + option + suffix`` in the language of this run.
+def labeler(prefix: str, suffix: str = "", show_option: bool = False):
+    """A ``format_func`` that translates ``prefix + option + suffix`` in the language of this run
+    (``show_option`` puts the option itself first: "conv2d — 2-D convolution").
 
     The language is captured now, not looked up when Streamlit calls the function later.
     """
     lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    if show_option:
+        return lambda option: f"{option} — {t(f'{prefix}{option}{suffix}', lang)}"
     return lambda option: t(f"{prefix}{option}{suffix}", lang)
 
 

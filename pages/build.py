@@ -129,7 +129,7 @@ with left:
         layer_editor(i, uid, layer, shape, len(S["build.layers"]), on_action)
     add = st.columns([3, 2, 2], vertical_alignment="bottom")
     add[0].selectbox(tr("build.add_type"), LAYER_TYPES, key="build.add_type",
-                     format_func=lambda k, helps=labeler("layer.", ".help"): f"{k} — {helps(k)}")
+                     format_func=labeler("layer.", ".help", show_option=True))
     add[1].number_input(tr("build.add_pos"), 1, len(S["build.layers"]) + 1, len(S["build.layers"]) + 1,
                         key="build.add_pos")
     add[2].button(tr("build.add"), icon=":material/add:", on_click=on_add, width="stretch")
