@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground import runs
+from playground.builders import build_torch
+from playground.evaluate import classification_report, confusion_matrix, decision_grid, forward_fn
+from playground.presets import PRESETS
+from playground.spec import ModelSpec
+from playground.training import DoneEvent, EpochEvent, StartEvent, StepEvent, TrainConfig, resolve_task, train
+from playground.weights import WeightsError, load_weights, read_spec, save_weights
+from tests.helpers import xor_dataset
+
+torch.set_num_threads(1)
+MLP = ModelSpec.from_dict({"input_shape": [2], "layers": [{"type": "dense", "units": 16, "activation": "tanh"},
+                                                          {"type": "dense", "units": 2, "activation": "linear"}]})
+
+
+def test_run_record_follows_events():
+    run = runs.new_run(1, MLP.to_dict(), "xor", TrainConfig(epochs=2))
+    runs.apply_event(run, StartEvent(2, 10, 100, 50, "cpu", "torch", 66), now=100.0)
+    runs.apply_event(run, StepEvent(1, 5, 20, 0.7, 1000.0), now=101.0)
+    assert run["status"] == "running" and runs.progress(run) == 0.25
+    assert run["eta_s"] == pytest.approx(3.0)  # 1 s for 5 steps, 15 to go
+    runs.apply_event(run, EpochEvent(1, 2, 0.7, 0.5, 0.6, 0.55, 1e-3, 1000.0, 1.0))
+    runs.apply_event(run, DoneEvent(None, (), "stopped", 1))
+    assert run["status"] == "stopped" and runs.last_metric(run, "val_accuracy") == 0.55
+
+
+def test_step_trace_is_thinned():
+    run = runs.new_run(1, MLP.to_dict(), "xor", TrainConfig())
+    for i in range(1, 5001):
+        runs.apply_event(run, StepEvent(1, i, 5000, 1.0 / i, 1.0))
+    assert len(run["steps"]) <= runs.MAX_STEP_POINTS and run["steps"][-1][0] == 5000
+
+
+def test_weights_round_trip_and_refusals():
+    spec = PRESETS["simple_cnn_bn_gap"].model_spec()
+    model = build_torch(spec)
+    with torch.no_grad():
+        model.bn1.running_mean.add_(1.5)  # buffers travel too
+    data = save_weights(model, spec)
+    assert read_spec(data) == spec
+    other = load_weights(build_torch(spec), data)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), other.state_dict().values()))
+    target = build_torch(spec)
+    before = {k: v.clone() for k, v in target.state_dict().items()}
+    for broken in (b"", b"not safetensors at all", data[:100]):
+        with pytest.raises(WeightsError) as exc:
+            load_weights(target, broken)
+        assert exc.value.key == "weights.broken"
+    with pytest.raises(WeightsError) as exc:
+        load_weights(build_torch(PRESETS["lenet5"].model_spec()), data)
+    assert exc.value.key == "weights.mismatch" and "safetensors" not in exc.value.message("es")
+    assert all(torch.equal(before[k], v) for k, v in target.state_dict().items())  # untouched
+
+
+def test_report_and_decision_grid_on_a_trained_model():
+    data = xor_dataset()
+    done = [e for e in train(MLP, data, TrainConfig(epochs=15, lr=0.03, batch_size=32)) if isinstance(e, DoneEvent)][0]
+    task = resolve_task(MLP, data)
+    report = classification_report(forward_fn(done.model), task, data)
+    assert report.confusion.sum() == len(data.x_test)
+    assert report.accuracy == pytest.approx(np.trace(report.confusion) / len(data.x_test))
+    assert report.accuracy > 0.85 and np.all(report.per_class > 0.7)
+    if len(report.wrong) > 1:  # most confident mistakes first
+        conf = report.probabilities[report.wrong, report.predictions[report.wrong]]
+        assert np.all(np.diff(conf) <= 1e-9)
+    xs, ys, grid = decision_grid(forward_fn(done.model), task, (-1, 1, -1, 1), steps=21)
+    assert grid.shape == (21, 21) and grid.min() >= 0 and grid.max() <= 1
+    assert grid[20, 20] > 0.5 and grid[0, 20] < 0.5  # xor: (+,+) is class 1, (+,-) is class 0
+
+
+def test_confusion_matrix_counts():
+    cm = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]), 3)
+    assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
