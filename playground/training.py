@@ -337,7 +337,8 @@ def _train_torch(spec, data, config, stop, model) -> Iterator[TrainEvent]:
     model = model if model is not None else build_torch(spec)
     model.to(device).train()
     is_image = spec.input().kind == IMAGE
-    mem = torch.channels_last if (is_image and device.type == "cpu" and config.channels_last) else torch.contiguous_format
+    use_cl = is_image and device.type == "cpu" and config.channels_last
+    mem = torch.channels_last if use_cl else torch.contiguous_format
     if mem is torch.channels_last:
         model.to(memory_format=mem)
     use_amp = config.amp and device.type == "cuda"

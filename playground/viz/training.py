@@ -64,9 +64,9 @@ def plot_confusion(cm: np.ndarray, names: list[str], title: str, true_label: str
     """Counts with row-normalised colour, so rare classes are as readable as common ones."""
     rows = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, rows, out=np.zeros_like(cm, dtype=float), where=rows > 0)
+    hover = true_label + ": %{y}<br>" + pred_label + ": %{x}<br>%{text}<extra></extra>"
     fig = go.Figure(go.Heatmap(z=share, x=names, y=names, text=cm, texttemplate="%{text}", colorscale="Blues",
-                               zmin=0, zmax=1, showscale=False,
-                               hovertemplate=true_label + ": %{y}<br>" + pred_label + ": %{x}<br>%{text}<extra></extra>"))
+                               zmin=0, zmax=1, showscale=False, hovertemplate=hover))
     fig.update_layout(title=title, xaxis_title=pred_label, yaxis_title=true_label, height=420, **BASE)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
