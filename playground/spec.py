@@ -163,7 +163,7 @@ def _parse_layer(index: int, raw: Any) -> LayerSpec:
     if not isinstance(raw, dict):
         raise SpecError("spec.layer_not_dict", index=index, layer_type="?")
     type_ = raw.get("type")
-    if type_ not in LAYERS:
+    if not isinstance(type_, str) or type_ not in LAYERS:  # a list or dict here is unhashable
         raise SpecError("spec.unknown_type", index=index, layer_type=_short(type_), types=", ".join(LAYERS))
     kind = LAYERS[type_]
     names = {prm.name for prm in kind.params_spec}
