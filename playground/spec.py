@@ -54,7 +54,9 @@ class SpecError(ValueError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:
-        text = t(self.key, lang, **self.kwargs)
+        # Catalogue texts are str.format templates ("{{" is a literal brace): format them even
+        # without placeholders, which t() skips when it gets no keyword arguments.
+        text = t(self.key, lang, **self.kwargs) if self.kwargs else t(self.key, lang).format()
         if self.index is None:
             return text
         return t("spec.layer_prefix", lang, index=self.index, type=self.layer_type) + text
