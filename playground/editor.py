@@ -40,7 +40,8 @@ def insert_layer(layers: list, index: int, layer: dict) -> list:
 
 
 def move_layer(layers: list, index: int, step: int) -> list:
-    """A new list with layer ``index`` moved ``step`` places (-1 up, +1 down); ends stay put."""
+    """A new list with layer ``index`` swapped with the one ``step`` places away (the page uses -1 for
+    up and +1 for down); a move past either end leaves the list as it is."""
     target = index + step
     if not (0 <= index < len(layers) and 0 <= target < len(layers)):
         return list(layers)

@@ -508,7 +508,8 @@ _KINDS: list[LayerKind] = [
         params=lambda s, p: 2 * _features(s),
         keras_nontrainable=lambda s, p: 2 * _features(s),
         torch=_bn_torch,
-        keras=lambda s, p, n: [Ctor(n, "layers.BatchNormalization", (), {"name": n})],
+        # PyTorch's defaults (eps 1e-5, running stats updated with 0.1 = Keras momentum 0.9), so both agree.
+        keras=lambda s, p, n: [Ctor(n, "layers.BatchNormalization", (), {"epsilon": 1e-5, "momentum": 0.9, "name": n})],
     ),
     LayerKind(
         type="layernorm",
@@ -519,7 +520,7 @@ _KINDS: list[LayerKind] = [
         out=_norm_out,
         params=lambda s, p: 2 * _features(s),
         torch=_ln_torch,
-        keras=lambda s, p, n: [Ctor(n, "layers.LayerNormalization", (), {"name": n})],
+        keras=lambda s, p, n: [Ctor(n, "layers.LayerNormalization", (), {"epsilon": 1e-5, "name": n})],
     ),
     LayerKind(
         type="activation",

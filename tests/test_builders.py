@@ -472,7 +472,7 @@ def test_weightless_or_fresh_layers_agree_between_frameworks(case):
 
 @pytest.mark.parametrize("case", ["layernorm_image", "layernorm_sequence", "batchnorm_sequence", "batchnorm_image"])
 def test_normalisation_axis_agrees_between_frameworks(case):
-    """Both normalise the channel (image) or feature (sequence) axis; only each framework's epsilon differs."""
+    """Both normalise the channel (image) or feature (sequence) axis, with the same epsilon."""
     spec = spec_of(case)
     x = example_input(spec, batch=4, framework="keras").astype("float64")  # channels last
     km = keras_model(case)
@@ -482,6 +482,7 @@ def test_normalisation_axis_agrees_between_frameworks(case):
     else:  # inference mode: the fresh running statistics are mean 0, variance 1
         mean, var = 0.0, 1.0
     torch_module = [m for m in build_torch(spec).modules() if hasattr(m, "eps")][0]
+    assert torch_module.eps == pytest.approx(layer.epsilon)  # so both frameworks give the same numbers
     for framework, eps in (("torch", torch_module.eps), ("keras", layer.epsilon)):
         expected = (x - mean) / np.sqrt(var + eps)
         if framework == "torch":
