@@ -357,72 +357,89 @@ def _train_torch(spec, data, config, stop, model) -> Iterator[TrainEvent]:
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     yield StartEvent(config.epochs, steps_per_epoch, n, n_val, str(device), "torch", params)
 
-    history: list[EpochEvent] = []
-    best_state, best_loss, best_epoch, bad_epochs = _state(model), math.inf, None, 0
-    first_loss: float | None = None
-    step = 0
-    for epoch in range(config.epochs):
-        lr = lr_at(epoch, config)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        perm = torch.randperm(n, generator=gen).to(device)
-        t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        for i in range(0, n, bs):
-            if stop is not None and stop.is_set():
-                model.eval()
-                yield DoneEvent(model, tuple(history), "stopped", best_epoch)
-                return
-            idx = perm[i:i + bs]
-            xb, yb = x_train[idx], y_train[idx]
-            if config.augment and is_image:
-                xb = augment_batch(xb, config, gen).contiguous(memory_format=mem)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
-                out = model(xb)
-                loss = task.loss(out, yb)
-            total = loss + _penalty(model, config.l1, config.l2)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(total).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            value = float(loss.detach())
-            step += 1
-            first_loss = value if first_loss is None else first_loss
-            if not math.isfinite(value) or value > DIVERGENCE_FACTOR * max(first_loss, 1.0):
+    # Where a channels_last image leaves the conv part (Flatten, global pooling), autograd returns its gradient in
+    # NCHW, and max-pool/ReLU backward then convert formats on the slow path (~8x their own cost); turning that
+    # gradient back to channels_last is one cheap copy. Values and events are unchanged; the hooks go at the end.
+    hooks = []
+    if use_cl:
+        def cl_grad(module, args, output):
+            x = args[0] if args else None
+            if (isinstance(x, torch.Tensor) and x.requires_grad and x.dim() == 4
+                    and x.is_contiguous(memory_format=torch.channels_last)
+                    and not (isinstance(output, torch.Tensor) and output.dim() == 4)):
+                x.register_hook(lambda g: g.contiguous(memory_format=torch.channels_last))
+
+        hooks = [child.register_forward_hook(cl_grad) for child in model.children()]
+    try:
+        history: list[EpochEvent] = []
+        best_state, best_loss, best_epoch, bad_epochs = _state(model), math.inf, None, 0
+        first_loss: float | None = None
+        step = 0
+        for epoch in range(config.epochs):
+            lr = lr_at(epoch, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            perm = torch.randperm(n, generator=gen).to(device)
+            t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+            for i in range(0, n, bs):
+                if stop is not None and stop.is_set():
+                    model.eval()
+                    yield DoneEvent(model, tuple(history), "stopped", best_epoch)
+                    return
+                idx = perm[i:i + bs]
+                xb, yb = x_train[idx], y_train[idx]
+                if config.augment and is_image:
+                    xb = augment_batch(xb, config, gen).contiguous(memory_format=mem)
+                with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
+                    out = model(xb)
+                    loss = task.loss(out, yb)
+                total = loss + _penalty(model, config.l1, config.l2)
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(total).backward()
+                scaler.step(optimizer)
+                scaler.update()
+                value = float(loss.detach())
+                step += 1
+                first_loss = value if first_loss is None else first_loss
+                if not math.isfinite(value) or value > DIVERGENCE_FACTOR * max(first_loss, 1.0):
+                    model.load_state_dict(best_state)
+                    model.eval()
+                    yield ErrorEvent("train.diverged", {"loss": f"{value:.3g}", "start": f"{first_loss:.3g}",
+                                                        "lr": f"{config.lr:g}"}, model, tuple(history))
+                    return
+                seen += len(idx)
+                loss_sum += value * len(idx)
+                c = task.correct(out.detach(), yb)
+                correct = correct + c if c is not None else None
+                yield StepEvent(epoch + 1, step, total_steps, value, seen / max(time.perf_counter() - t0, 1e-9))
+            seconds = time.perf_counter() - t0
+            val_loss, val_acc = evaluate(model, task, x_val, y_val, memory_format=mem)
+            if not math.isfinite(val_loss):
                 model.load_state_dict(best_state)
                 model.eval()
-                yield ErrorEvent("train.diverged", {"loss": f"{value:.3g}", "start": f"{first_loss:.3g}",
+                yield ErrorEvent("train.diverged", {"loss": f"{val_loss:.3g}", "start": f"{first_loss:.3g}",
                                                     "lr": f"{config.lr:g}"}, model, tuple(history))
                 return
-            seen += len(idx)
-            loss_sum += value * len(idx)
-            c = task.correct(out.detach(), yb)
-            correct = correct + c if c is not None else None
-            yield StepEvent(epoch + 1, step, total_steps, value, seen / max(time.perf_counter() - t0, 1e-9))
-        seconds = time.perf_counter() - t0
-        val_loss, val_acc = evaluate(model, task, x_val, y_val, memory_format=mem)
-        if not math.isfinite(val_loss):
+            event = EpochEvent(epoch + 1, config.epochs, loss_sum / seen,
+                               (correct / seen) if correct is not None else None,
+                               val_loss, val_acc, lr, seen / seconds, seconds)
+            history.append(event)
+            yield event
+            if val_loss < best_loss:
+                best_loss, best_epoch, bad_epochs = val_loss, epoch + 1, 0
+                best_state = _state(model)
+            else:
+                bad_epochs += 1
+                if config.early_stopping and bad_epochs >= config.patience:
+                    if config.restore_best:
+                        model.load_state_dict(best_state)
+                    model.eval()
+                    yield DoneEvent(model, tuple(history), "early_stopped", best_epoch)
+                    return
+        if config.early_stopping and config.restore_best and best_epoch is not None:
             model.load_state_dict(best_state)
-            model.eval()
-            yield ErrorEvent("train.diverged", {"loss": f"{val_loss:.3g}", "start": f"{first_loss:.3g}",
-                                                "lr": f"{config.lr:g}"}, model, tuple(history))
-            return
-        event = EpochEvent(epoch + 1, config.epochs, loss_sum / seen, (correct / seen) if correct is not None else None,
-                           val_loss, val_acc, lr, seen / seconds, seconds)
-        history.append(event)
-        yield event
-        if val_loss < best_loss:
-            best_loss, best_epoch, bad_epochs = val_loss, epoch + 1, 0
-            best_state = _state(model)
-        else:
-            bad_epochs += 1
-            if config.early_stopping and bad_epochs >= config.patience:
-                if config.restore_best:
-                    model.load_state_dict(best_state)
-                model.eval()
-                yield DoneEvent(model, tuple(history), "early_stopped", best_epoch)
-                return
-    if config.early_stopping and config.restore_best and best_epoch is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    yield DoneEvent(model, tuple(history), "finished", best_epoch)
-
+        model.eval()
+        yield DoneEvent(model, tuple(history), "finished", best_epoch)
+    finally:
+        for hook in hooks:
+            hook.remove()
