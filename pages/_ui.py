@@ -96,6 +96,14 @@ def device_panel() -> None:
         st.caption(tr("device.cpu", threads=info.threads))
 
 
+def session_id() -> str:
+    """This browser session's id (jobs are owned by sessions)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else "no-session"
+
+
 def show_error(exc: Exception) -> None:
     """An ``st.error`` in the user's language, never a traceback."""
     message = exc.message(st.session_state.get(LANG_KEY, DEFAULT_LANG)) if hasattr(exc, "message") else str(exc)

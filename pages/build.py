@@ -7,6 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from pages._train_panel import training_panel
 from pages._ui import labeler, router_guard, show_error, tr
 from pages._widgets import layer_editor, new_uid, sync_from_widgets
 from playground import editor
@@ -172,7 +173,9 @@ st.plotly_chart(
     width="stretch",
 )
 
-st.subheader(tr("build.export"))
+training_panel(valid, S["build.dataset"])
+
+st.header(tr("build.export"))
 tabs = st.tabs(["PyTorch", "Keras", "JSON", tr("build.share")])
 with tabs[0]:
     code = to_pytorch_code(valid)

@@ -78,7 +78,11 @@ def configure_tensorflow():
     Memory growth keeps TensorFlow from reserving the whole GPU that PyTorch also needs.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Load triton (through torch._dynamo) BEFORE TensorFlow: with TF 2.21 and torch 2.14 in one
+    # process, triton loaded after TensorFlow segfaults (first torch.optim optimizer or torchvision
+    # import). The server trains with both frameworks, so every TF import goes through here.
     import tensorflow as tf
+    import torch._dynamo  # noqa: F401
 
     for gpu in tf.config.list_physical_devices("GPU"):
         try:

@@ -15,5 +15,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+import torch._dynamo  # noqa: E402, F401  (before any TensorFlow import: see playground/device.py)
 
 torch.set_num_threads(1)

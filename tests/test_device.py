@@ -47,3 +47,23 @@ def test_tensorflow_configured_lazily():
     tf = device.configure_tensorflow()
     assert "tensorflow" in sys.modules
     assert tf.config.threading.get_intra_op_parallelism_threads() == device.job_threads()
+
+
+def test_keras_then_torch_training_in_one_process_does_not_crash():
+    """triton loaded after TensorFlow segfaults; build_keras must load it first (see device.py)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import torch\n"
+        "from playground.builders import build_keras\n"
+        "from playground.presets import PRESETS\n"
+        "build_keras(PRESETS['keras_mlp_100'].model_spec())\n"
+        "torch.optim.Adam(torch.nn.Linear(2, 2).parameters())\n"
+        "import torchvision\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert out.returncode == 0, (out.returncode, out.stderr[-1500:])
+    assert out.stdout.strip().endswith("ok")

@@ -57,6 +57,7 @@ def plot_lr(history: list[dict], title: str, epoch_label: str) -> go.Figure:
                                mode="lines+markers", line=dict(color=PALETTE[1]), line_shape="hv"))
     fig.update_layout(height=220, title=title, xaxis_title=epoch_label, **BASE)
     fig.update_xaxes(dtick=1)
+    fig.update_yaxes(type="log", tickformat="~g")  # 0.001 and 1e-5 both readable
     return fig
 
 
