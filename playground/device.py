@@ -71,6 +71,10 @@ def describe() -> DeviceInfo:
     return DeviceInfo("cpu", "CPU", None, job_threads())
 
 
+def _load_triton_first() -> None:
+    import torch._dynamo  # noqa: F401
+
+
 @lru_cache(maxsize=1)
 def configure_tensorflow():
     """Import TensorFlow once, with GPU memory growth and the thread budget, and return it.
@@ -81,8 +85,9 @@ def configure_tensorflow():
     # Load triton (through torch._dynamo) BEFORE TensorFlow: with TF 2.21 and torch 2.14 in one
     # process, triton loaded after TensorFlow segfaults (first torch.optim optimizer or torchvision
     # import). The server trains with both frameworks, so every TF import goes through here.
+    # Two statements on purpose: an import sorter must not swap them (it did once).
+    _load_triton_first()
     import tensorflow as tf
-    import torch._dynamo  # noqa: F401
 
     for gpu in tf.config.list_physical_devices("GPU"):
         try:
