@@ -48,6 +48,7 @@ TOPIC_ICONS: dict[str, str] = {
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home", "pages/home.py", "", ":material/home:"),
     PageInfo("build", "pages/build.py", "build", TOPIC_ICONS["build"]),
+    PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
 )
 
 
