@@ -49,6 +49,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("home", "pages/home.py", "", ":material/home:"),
     PageInfo("build", "pages/build.py", "build", TOPIC_ICONS["build"]),
     PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
+    PageInfo("draw", "pages/draw.py", "draw", TOPIC_ICONS["draw"]),
 )
 
 
