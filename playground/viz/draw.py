@@ -45,20 +45,24 @@ def plot_digit(img: np.ndarray, title: str = "", size: int = 300) -> go.Figure:
 
 
 def plot_attribution(img: np.ndarray, attr: np.ndarray, title: str = "", signed: bool = True,
-                     size: int = 340, opacity: float = 0.6, colorbar_title: str = "") -> go.Figure:
-    """The input in gray with the attribution on top as a semi-transparent heatmap.
+                     size: int = 340, opacity: float = 0.75, colorbar_title: str = "") -> go.Figure:
+    """The input in gray (ink on white) with the attribution on top as a semi-transparent heatmap.
 
     ``signed``: attribution in [-1, 1], drawn with a diverging scale (blue against, red for the class);
     otherwise [0, 1], transparent where zero and red where strong.
     """
     a = np.asarray(attr, dtype=float)  # (28, 28)
-    fig = go.Figure(go.Heatmap(z=np.asarray(img, dtype=float), colorscale="gray", zmin=0, zmax=1,
+    # The input as gray ink on white (not white on black): coloured overlays stay bright and readable.
+    ink = [[0.0, "#ffffff"], [1.0, "#555555"]]
+    fig = go.Figure(go.Heatmap(z=np.asarray(img, dtype=float), colorscale=ink, zmin=0, zmax=1,
                                showscale=False, hoverinfo="skip"))
     if signed:
-        scale = [[0.0, "rgba(33,102,172,1)"], [0.5, "rgba(255,255,255,0)"], [1.0, "rgba(178,24,43,1)"]]
+        scale = [[0.0, "rgba(33,102,172,1)"], [0.45, "rgba(255,255,255,0)"], [0.55, "rgba(255,255,255,0)"],
+                 [1.0, "rgba(178,24,43,1)"]]
         zmin, zmax = -1.0, 1.0
     else:
-        scale = [[0.0, "rgba(255,255,255,0)"], [0.3, "rgba(253,174,97,0.6)"], [1.0, "rgba(215,25,28,1)"]]
+        scale = [[0.0, "rgba(255,255,255,0)"], [0.1, "rgba(255,255,255,0)"], [0.4, "rgba(253,174,97,0.7)"],
+                 [1.0, "rgba(215,25,28,1)"]]  # faint values stay see-through
         zmin, zmax = 0.0, 1.0
     fig.add_trace(go.Heatmap(z=a, colorscale=scale, zmin=zmin, zmax=zmax, opacity=opacity,
                              colorbar=dict(title=colorbar_title or None, thickness=12, len=0.8),
