@@ -125,7 +125,8 @@ def _input_image(key_prefix: str) -> np.ndarray:
 
 
 def _kernel(key_prefix: str) -> np.ndarray:
-    name = st.selectbox(tr("cnn.conv.kernel"), KERNEL_CHOICES, format_func=labeler("cnn.kernel."),
+    name = st.selectbox(tr("cnn.conv.kernel"), KERNEL_CHOICES, index=KERNEL_CHOICES.index("vertical_edge"),
+                        format_func=labeler("cnn.kernel."),
                         key=f"{key_prefix}.kernel", help=tr("cnn.conv.kernel.help"))
     if name != "custom":
         return KERNELS[name]
@@ -138,8 +139,9 @@ def _cell_picker(key_prefix: str, out: np.ndarray) -> tuple[int, int]:
     h, w = out.shape
     c = st.columns(2)
     # The output size is part of the key: a new size starts the picker again at (0, 0), always in range.
-    row = c[0].number_input(tr("cnn.conv.row"), 0, h - 1, min(1, h - 1), key=f"{key_prefix}.row{h}")
-    col = c[1].number_input(tr("cnn.conv.col"), 0, w - 1, min(1, w - 1), key=f"{key_prefix}.col{w}")
+    # Starts in the middle, where a digit has ink.
+    row = c[0].number_input(tr("cnn.conv.row"), 0, h - 1, h // 2, key=f"{key_prefix}.row{h}")
+    col = c[1].number_input(tr("cnn.conv.col"), 0, w - 1, w // 2, key=f"{key_prefix}.col{w}")
     return int(row), int(col)
 
 
@@ -203,7 +205,7 @@ def pool_explorer(key_prefix: str, x: np.ndarray) -> None:
     st.markdown(_size_text(x.shape[1], size, 0, stride, out.shape[1]))
     row, col = _cell_picker(key_prefix, out)
     cell = pool_cell(x, size, stride, mode, row, col)
-    c = st.columns(3)
+    c = st.columns([5, 2, 4])
     window = (cell.top, cell.left, size, size)
     c[0].plotly_chart(plot_matrix(x, tr("cnn.pool.input_fig"), signed=True, highlight=window),
                       width="stretch", key=f"{key_prefix}.in_fig")

@@ -105,7 +105,7 @@ def _network_tab() -> None:
         device = next(model.parameters()).device
         pred = int(model.eval()(x.to(device)).argmax(dim=1)[0]) if classes else None
     label = classes[int(y_test[idx])] if classes else ""
-    c[0].plotly_chart(plot_image_grid(x.numpy(), [label]), width="stretch", key="cnn.input_fig")
+    c[0].plotly_chart(plot_image_grid(x.numpy(), [label], cols=1), width="stretch", key="cnn.input_fig")
     if pred is not None and pred < len(classes):
         c[0].markdown(tr("cnn.maps.prediction", label=label, pred=classes[pred]))
     c[0].caption(tr("cnn.maps.source", source=tr(source)))

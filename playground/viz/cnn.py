@@ -22,12 +22,11 @@ def _square_axes(fig: go.Figure, n: int) -> None:
                                                   constrain="domain")})
 
 
-def _fmt(values: np.ndarray) -> str:
-    """A cell-text format short enough for the cell: integers as such, else 2 decimals."""
+def _cell_text(values: np.ndarray) -> list[list[str]]:
+    """The numbers written in the cells: "0" for zeros (less clutter), integers as such, else 2 decimals."""
     finite = values[np.isfinite(values)]
-    if finite.size and np.allclose(finite, np.round(finite)) and np.abs(finite).max() < 1000:
-        return "%{z:.0f}"
-    return "%{z:.2f}"
+    ints = finite.size and np.allclose(finite, np.round(finite)) and np.abs(finite).max() < 1000
+    return [["0" if v == 0 else f"{v:.0f}" if ints else f"{v:.2f}" for v in row] for row in values.tolist()]
 
 
 def plot_matrix(values: np.ndarray, title: str, highlight: tuple[int, int, int, int] | None = None,
@@ -43,9 +42,10 @@ def plot_matrix(values: np.ndarray, title: str, highlight: tuple[int, int, int, 
     kwargs: dict = dict(colorscale=DIVERGING if signed else colorscale, showscale=False)
     if signed:
         m = float(np.abs(v[np.isfinite(v)]).max()) if np.isfinite(v).any() else 1.0
-        kwargs.update(zmid=0, zmin=-(m or 1), zmax=m or 1, colorscale=DIVERGING, reversescale=True)
-    fig = go.Figure(go.Heatmap(z=v, texttemplate=_fmt(v) if show_values and h * w <= 400 else None,
-                               textfont=dict(size=14 if max(h, w) <= 8 else 11), xgap=1, ygap=1,
+        kwargs.update(zmid=0, zmin=-(m or 1), zmax=m or 1, colorscale=DIVERGING)
+    text = _cell_text(v) if show_values and h * w <= 400 else None
+    fig = go.Figure(go.Heatmap(z=v, text=text, texttemplate="%{text}" if text else None,
+                               textfont=dict(size=14 if max(h, w) <= 8 else 12), xgap=1, ygap=1,
                                hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>", **kwargs))
     if highlight is not None:
         top, left, hh, ww = highlight
@@ -70,14 +70,17 @@ def plot_cell_math(patch: np.ndarray, kernel: np.ndarray | None, products: np.nd
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[1] for p in panels], horizontal_spacing=0.06)
     for c, (v, _, signed) in enumerate(panels, start=1):
         v = np.asarray(v, dtype=np.float32)
+        signed = signed or bool(v.size and v.min() < 0)  # a pooled window of signed responses
         kwargs: dict = dict(colorscale="gray_r", zmin=0, zmax=max(1.0, float(np.nanmax(v)) if v.size else 1.0))
         if signed:
             m = float(np.abs(v).max()) or 1.0
-            kwargs = dict(colorscale=DIVERGING, reversescale=True, zmid=0, zmin=-m, zmax=m)
-        fig.add_trace(go.Heatmap(z=v, texttemplate=_fmt(v), textfont=dict(size=15), showscale=False, xgap=1, ygap=1,
+            kwargs = dict(colorscale=DIVERGING, zmid=0, zmin=-m, zmax=m)
+        fig.add_trace(go.Heatmap(z=v, text=_cell_text(v), texttemplate="%{text}", textfont=dict(size=15),
+                                 showscale=False, xgap=1, ygap=1,
                                  hovertemplate="%{z:.3f}<extra></extra>", **kwargs), row=1, col=c)
     _square_axes(fig, len(panels))
-    fig.update_layout(title=f"{title} = {value:.3f}", height=300, plot_bgcolor="white", **BASE)
+    fig.update_layout(title=f"{title} = {value:.3f}", height=320, plot_bgcolor="white",
+                      **{**BASE, "margin": dict(l=10, r=10, t=80, b=10)})
     return fig
 
 
@@ -105,7 +108,7 @@ def plot_feature_maps(values: np.ndarray, title: str, max_channels: int = 32, co
         fig.add_trace(go.Heatmap(z=v[i], colorscale="gray_r" if lo >= 0 else DIVERGING, showscale=False,
                                  zmin=min(lo, 0.0) if lo >= 0 else -max(abs(lo), abs(hi)),
                                  zmax=hi if hi > lo else lo + 1 if lo >= 0 else max(abs(lo), abs(hi)),
-                                 reversescale=lo < 0, texttemplate="%{z:.2f}" if small else None,
+                                 texttemplate="%{z:.2f}" if small else None,
                                  hovertemplate=f"#{i} " + "(%{y}, %{x}): %{z:.3f}<extra></extra>"),
                       row=i // cols + 1, col=i % cols + 1)
     _square_axes(fig, rows * cols)
@@ -140,7 +143,7 @@ def plot_filters(weights: np.ndarray, title: str, max_filters: int = 32, in_chan
             f = w[i, ch]
             m = float(np.abs(f).max()) or 1.0
             signed = w.shape[1] > 1
-            fig.add_trace(go.Heatmap(z=f, colorscale=DIVERGING if signed else "gray", reversescale=signed,
+            fig.add_trace(go.Heatmap(z=f, colorscale=DIVERGING if signed else "gray",
                                      zmin=-m, zmax=m, showscale=False,
                                      texttemplate="%{z:.2f}" if k <= 3 and cols <= 8 else None,
                                      hovertemplate=f"#{i} " + "(%{y}, %{x}): %{z:.3f}<extra></extra>"), row=r, col=c)

@@ -58,6 +58,7 @@ def test_custom_kernel_and_cell_arithmetic():
     at = open_cnn("es")
     at.selectbox(key="cnn.conv.kernel").set_value("custom").run()
     at.number_input(key="cnn.conv.conv.row12").set_value(5).run()
+    at.number_input(key="cnn.conv.conv.col12").set_value(1).run()
     assert not at.exception and not at.error
     assert any("Celda (5, 1)" in (getattr(c.proto, "spec", "") or "") for c in at.get("plotly_chart"))
 
