@@ -81,7 +81,7 @@ def main() -> None:
         "train_config": {k: v for k, v in config.to_dict().items() if k not in ("device",)},
         "seconds": round(seconds, 1),
         "date": dt.date.today().isoformat(),
-        "command": "OMP_NUM_THREADS=1 .venv/bin/python scripts/train_digit_model.py " + " ".join(sys.argv[1:]),
+        "command": " ".join(["OMP_NUM_THREADS=1 .venv/bin/python scripts/train_digit_model.py", *sys.argv[1:]]),
         "torch": torch.__version__,
     }
     (OUT / "digits_cnn.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
