@@ -1,6 +1,7 @@
 """Spanish and English catalogues for every string a person reads.
 
-The catalogues live in ``assets/locales/{es,en}.json`` as flat ``key -> text`` maps.
+The catalogues live in ``assets/locales/{es,en}.json`` as flat ``key -> text`` maps; a page may keep
+its own texts in ``assets/locales/<page>/{es,en}.json``, merged in (a key defined twice is an error).
 Texts may hold ``str.format`` placeholders: ``t("spec.layer_prefix", "es", index=3, type="dense")``.
 """
 from __future__ import annotations
@@ -16,9 +17,21 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "assets" / "locales"
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    """Return the key -> text map of one language."""
-    with open(LOCALE_DIR / f"{lang}.json", encoding="utf-8") as fh:
-        return json.load(fh)
+    """Return the key -> text map of one language (the main file plus every page's file)."""
+    merged: dict[str, str] = {}
+    for path in locale_files(lang):
+        with open(path, encoding="utf-8") as fh:
+            part = json.load(fh)
+        twice = sorted(set(part) & set(merged))
+        if twice:
+            raise ValueError(f"{path}: keys already defined elsewhere: {twice[:5]}")
+        merged.update(part)
+    return merged
+
+
+def locale_files(lang: str) -> list[Path]:
+    """The catalogue files of one language: ``<lang>.json`` first, then ``*/<lang>.json`` sorted."""
+    return [LOCALE_DIR / f"{lang}.json", *sorted(LOCALE_DIR.glob(f"*/{lang}.json"))]
 
 
 def normalize_lang(value: str | None) -> str | None:

@@ -56,3 +56,24 @@ def test_normalize_lang():
     assert normalize_lang("fr-FR") is None
     assert normalize_lang(None) is None
     assert set(LANGS) == {"es", "en"}
+
+
+def test_page_catalogues_merge_and_refuse_duplicate_keys(tmp_path, monkeypatch):
+    import playground.i18n as i18n
+
+    (tmp_path / "en.json").write_text('{"a": "A"}', encoding="utf-8")
+    (tmp_path / "rnn").mkdir()
+    (tmp_path / "rnn" / "en.json").write_text('{"rnn.x": "X"}', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    try:
+        assert i18n.catalogue("en") == {"a": "A", "rnn.x": "X"}
+        (tmp_path / "gnn").mkdir()
+        (tmp_path / "gnn" / "en.json").write_text('{"a": "again"}', encoding="utf-8")
+        i18n.catalogue.cache_clear()
+        import pytest
+
+        with pytest.raises(ValueError, match="already defined"):
+            i18n.catalogue("en")
+    finally:
+        i18n.catalogue.cache_clear()
