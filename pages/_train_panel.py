@@ -134,8 +134,12 @@ def _live() -> None:
     if job is not None and job.status == "queued":
         st.info(tr("train.queued", pos=job_manager().position(job)), icon=":material/hourglass_top:")
     sps = f"{run['samples_per_s']:,.0f}" if run.get("samples_per_s") else "–"
-    st.progress(runs.progress(run), text=tr("train.progress", step=run["step"], total=run["total_steps"] or "?",
-                                             eta=_fmt_eta(run["eta_s"]), sps=sps))
+    total = run["total_steps"] or "?"
+    if run["status"] in ("finished", "stopped", "early_stopped"):  # say how it ended, not a stale ETA
+        text = tr(f"train.ended.{run['status']}", step=run["step"], total=total)
+    else:
+        text = tr("train.progress", step=run["step"], total=total, eta=_fmt_eta(run["eta_s"]), sps=sps)
+    st.progress(runs.progress(run), text=text)
     if run["status"] == "error":
         key, kwargs = run["error"]
         st.error(tr(key, **kwargs), icon=":material/error:")

@@ -87,9 +87,25 @@ def server():
     stop_server(proc)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     pg = context.new_page()
     yield pg
+    if getattr(request.node, "failed_call", False):
+        # What the browser showed when the test failed: the first thing to look at.
+        out = Path(os.environ.get("PLAYGROUND_E2E_SHOTS", "/tmp")) / f"e2e-fail-{request.node.name}.png"
+        try:
+            pg.screenshot(path=str(out), full_page=True)
+            print(f"screenshot of the failure: {out}")
+        except Exception as exc:  # a crashed page must not hide the real failure
+            print(f"no screenshot: {exc}")
     context.close()

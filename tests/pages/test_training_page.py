@@ -41,6 +41,8 @@ def test_short_training_shows_curves_and_results():
     run = at.session_state["train.run"]
     assert run["status"] == "finished", run.get("error")
     assert len(run["history"]) == 4 and run["step"] == run["total_steps"]
+    # The progress bar says how the run ended instead of a stale time estimate.
+    assert f"Finished: {run['step']} of {run['total_steps']} steps" in [p.proto.text for p in at.get("progress")]
     assert not at.exception and not at.error
     assert any("Results of run #1" in s.value for s in at.subheader)
     assert at.metric and at.metric[-1].label == "Test accuracy"
