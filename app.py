@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._ui import current_lang, device_panel, language_switch, tr
+from pages._ui import current_lang, device_panel, language_switch, limits_from_secrets, tr
 from playground.course import PAGES
 
 st.set_page_config(page_title="Deep Learning Playground", page_icon=":material/neurology:", layout="wide")
 
 lang = current_lang()
+limits_from_secrets()  # a teacher's [limits] in .streamlit/secrets.toml, before any page reads them
 pages = [
     st.Page(p.file, title=tr(f"page.{p.key}.title"), icon=p.icon, url_path=p.url_path or None,
             default=p.url_path == "")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._ui import labeler, session_id, show_error, tr
-from playground import runs
+from pages._ui import labeler, session_alive, session_id, show_error, tr
+from playground import limits, runs
 from playground.data import DATASETS, DatasetError, load_dataset
 from playground.evaluate import classification_report, decision_grid, extent_of, forward_fn
 from playground.jobs import JobManager
+from playground.share import BATCH_SIZES, LRS
 from playground.spec import ModelSpec
 from playground.training import (
     BACKENDS,
@@ -33,13 +34,16 @@ from playground.viz.training import (
 from playground.weights import WeightsError, keras_model_bytes, load_weights, read_spec, save_weights
 
 S = st.session_state
-LRS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0, 1e3, 1e6]
 
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """The one process-wide job manager (bounded concurrency, shared by every session)."""
-    return JobManager()
+    """The one process-wide job manager (bounded concurrency, shared by every session).
+
+    It asks Streamlit's runtime whether a job's session is still connected, so a closed tab's
+    training stops after the grace period (``orphan_grace_s``) and frees its place in the queue.
+    """
+    return JobManager(owner_alive=session_alive)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -67,32 +71,54 @@ def _fmt_eta(seconds) -> str:
 
 
 def _config(is_image: bool) -> TrainConfig:
+    locked, hidden = S.get("share.locked", frozenset()), S.get("share.hidden", frozenset())
+    fixed = S.get("share.fixed", {})
+    max_epochs = limits.current().max_epochs
+    if S.get("train.epochs", 0) > max_epochs:  # a link or an old value above the teacher's limit
+        S["train.epochs"] = max_epochs
     c = st.columns(4)
-    backend = c[0].segmented_control(tr("train.backend"), BACKENDS, default="torch", key="train.backend",
-                                     format_func={"torch": "PyTorch", "keras": "Keras"}.get)
-    epochs = c[1].number_input(tr("train.epochs"), 1, 100, 5, key="train.epochs")
-    batch = c[2].selectbox(tr("train.batch_size"), [16, 32, 64, 128, 256], index=2, key="train.batch_size")
+    if "backend" in hidden:
+        backend = fixed.get("train.backend", "torch")
+    else:
+        backend = c[0].segmented_control(tr("train.backend"), BACKENDS, default="torch", key="train.backend",
+                                         format_func={"torch": "PyTorch", "keras": "Keras"}.get,
+                                         disabled="backend" in locked)
+    epochs = c[1].number_input(tr("train.epochs"), 1, max_epochs, min(5, max_epochs), key="train.epochs",
+                               disabled="epochs" in locked,
+                               help=tr("limits.epochs", n=max_epochs) if max_epochs < 100 else None)
+    batch = c[2].selectbox(tr("train.batch_size"), BATCH_SIZES, index=2, key="train.batch_size",
+                           disabled="batch_size" in locked)
     lr = c[3].select_slider(tr("train.lr"), LRS, value=1e-3, key="train.lr", format_func=lambda v: f"{v:g}",
-                            help=tr("train.lr.help"))
+                            help=tr("train.lr.help"), disabled="lr" in locked)
     c = st.columns(4)
     optimizer = c[0].selectbox(tr("train.optimizer"), OPTIMIZERS, index=3, key="train.optimizer",
-                               format_func=labeler("train.optimizer."))
-    schedule = c[1].selectbox(tr("train.schedule"), SCHEDULES, key="train.schedule",
+                               format_func=labeler("train.optimizer."), disabled="optimizer" in locked)
+    schedule = c[1].selectbox(tr("train.schedule"), SCHEDULES, key="train.schedule", disabled="schedule" in locked,
                               format_func=labeler("train.schedule."), help=tr("train.schedule.help"))
-    seed = c[2].number_input(tr("train.seed"), 0, 10_000, 0, key="train.seed")
-    device = c[3].selectbox(tr("train.device"), available_devices(), key="train.device",
-                            format_func=labeler("train.device."), help=tr("train.device.help"))
+    seed = c[2].number_input(tr("train.seed"), 0, 10_000, 0, key="train.seed", disabled="seed" in locked)
+    if "device" in hidden:
+        device = "auto"
+    else:
+        device = c[3].selectbox(tr("train.device"), available_devices(), key="train.device",
+                                format_func=labeler("train.device."), help=tr("train.device.help"))
+    if "regularisation" in hidden:
+        return TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), optimizer=optimizer,
+                           schedule=schedule, seed=int(seed), backend=backend or "torch", device=device)
+    reg_locked = "regularisation" in locked
     with st.expander(tr("train.more")):
         c = st.columns(4)
-        wd = c[0].number_input(tr("train.weight_decay"), 0.0, 1.0, 0.0, step=0.001, format="%.4f", key="train.wd")
-        l1 = c[1].number_input("L1", 0.0, 0.1, 0.0, step=1e-4, format="%.5f", key="train.l1")
-        l2 = c[2].number_input("L2", 0.0, 0.1, 0.0, step=1e-4, format="%.5f", key="train.l2")
-        early = c[3].checkbox(tr("train.early_stopping"), key="train.early", help=tr("train.early_stopping.help"))
-        patience = c[3].number_input(tr("train.patience"), 1, 20, 3, key="train.patience", disabled=not early)
+        wd = c[0].number_input(tr("train.weight_decay"), 0.0, 1.0, 0.0, step=0.001, format="%.4f", key="train.wd",
+                             disabled=reg_locked)
+        l1 = c[1].number_input("L1", 0.0, 0.1, 0.0, step=1e-4, format="%.5f", key="train.l1", disabled=reg_locked)
+        l2 = c[2].number_input("L2", 0.0, 0.1, 0.0, step=1e-4, format="%.5f", key="train.l2", disabled=reg_locked)
+        early = c[3].checkbox(tr("train.early_stopping"), key="train.early", disabled=reg_locked,
+                              help=tr("train.early_stopping.help"))
+        patience = c[3].number_input(tr("train.patience"), 1, 20, 3, key="train.patience",
+                                     disabled=not early or reg_locked)
         c = st.columns(4)
-        augment = c[0].checkbox(tr("train.augment"), key="train.augment", disabled=not is_image,
+        augment = c[0].checkbox(tr("train.augment"), key="train.augment", disabled=not is_image or reg_locked,
                                 help=tr("train.augment.help"))
-        flip = c[1].checkbox(tr("train.flip"), key="train.flip", disabled=not (is_image and augment),
+        flip = c[1].checkbox(tr("train.flip"), key="train.flip", disabled=not (is_image and augment) or reg_locked,
                              help=tr("train.flip.help"))
     return TrainConfig(epochs=int(epochs), batch_size=int(batch), lr=float(lr), optimizer=optimizer,
                        schedule=schedule, seed=int(seed), backend=backend or "torch", weight_decay=wd, l1=l1, l2=l2,
@@ -104,7 +130,11 @@ def _start(spec: ModelSpec, key: str, data, config: TrainConfig) -> None:
     S.setdefault("train.runs", [])
     run = runs.new_run(len(S["train.runs"]) + 1, spec.to_dict(), key, config)
     S["train.runs"].append(run)
-    job = job_manager().submit(session_id(), lambda stop: train(spec, data, config, stop), label=f"run {run['id']}")
+    # The teacher's cap on samples per epoch: a seeded subset of the training set (the test set stays whole).
+    data, _ = limits.cap_training_set(data, limits.current().max_samples_per_epoch, config.seed)
+    on_gpu = config.backend == "torch" and config.device in ("auto", "cuda") and bool(limits.gpu_count())
+    job = job_manager().submit(session_id(), lambda stop: train(spec, data, config, stop), label=f"run {run['id']}",
+                               gpu=on_gpu)
     S["train.job"] = job
     S["train.run"] = run
 
@@ -253,6 +283,9 @@ def training_panel(spec: ModelSpec, key: str) -> None:
         return
     meta = data.meta
     st.caption(tr("train.data_source", source=tr(meta["source"]), n_train=len(data.x_train), n_test=len(data.x_test)))
+    cap = limits.current().max_samples_per_epoch
+    if cap and len(data.x_train) > cap:
+        st.caption(tr("limits.samples", n=cap, total=len(data.x_train)))
     config = _config(len(meta["input_shape"]) == 3)
     if S.pop("train.requested", False) and S.get("train.job") is None:
         _start(spec, key, data, config)
@@ -265,4 +298,5 @@ def training_panel(spec: ModelSpec, key: str) -> None:
     st.fragment(_live, run_every=0.5 if job is not None else None)()
     _results(data)
     _history()
-    _save_load(spec)
+    if "save" not in S.get("share.hidden", frozenset()):
+        _save_load(spec)

@@ -108,3 +108,65 @@ def show_error(exc: Exception) -> None:
     """An ``st.error`` in the user's language, never a traceback."""
     message = exc.message(st.session_state.get(LANG_KEY, DEFAULT_LANG)) if hasattr(exc, "message") else str(exc)
     st.error(message, icon=":material/error:")
+
+
+def page_url() -> str:
+    """This page's address without its query string (as the browser shows it)."""
+    return (st.context.url or "").split("?")[0]
+
+
+def share_link(params: dict[str, str], teacher: bool = False) -> None:
+    """A "Share link" popover: the link that reproduces this page's state, with a copy button.
+
+    ``teacher=True`` adds the teacher's choice of controls to lock or hide (see ``playground.share``).
+    """
+    from playground.share import HIDEABLE, LOCKABLE, share_url
+
+    params = {**params, "lang": current_lang()}
+    with st.popover(tr("share.button"), icon=":material/link:"):
+        st.caption(tr("share.help"))
+        if teacher:
+            st.markdown(f"**{tr('share.teacher')}**")
+            st.caption(tr("share.teacher.help"))
+            lock = st.multiselect(tr("share.lock"), LOCKABLE, default=sorted(st.session_state.get("share.locked", ())),
+                                  format_func=labeler("share.control."), key="share.lock_pick")
+            hide = st.multiselect(tr("share.hide"), HIDEABLE, default=sorted(st.session_state.get("share.hidden", ())),
+                                  format_func=labeler("share.control."), key="share.hide_pick")
+            params.pop("lock", None), params.pop("hide", None)
+            if lock:
+                params["lock"] = ",".join(lock)
+            if hide:
+                params["hide"] = ",".join(hide)
+        st.code(share_url(page_url(), params), language=None, wrap_lines=True)
+
+
+def limits_from_secrets() -> None:
+    """Copy the teacher's ``[limits]`` from ``.streamlit/secrets.toml`` into the environment, once per process."""
+    from playground.limits import LimitsError, export_to_env
+
+    if getattr(limits_from_secrets, "done", False):
+        return
+    try:
+        section = st.secrets.get("limits", {}) if _has_secrets() else {}
+        export_to_env(section)
+    except LimitsError as exc:
+        st.error(tr("limits.bad", detail=str(exc)), icon=":material/error:")
+        return
+    limits_from_secrets.done = True
+
+
+def _has_secrets() -> bool:
+    try:
+        return bool(st.secrets.load_if_toml_exists())
+    except Exception:  # noqa: BLE001 - a broken secrets file: treat as none, the page still opens
+        return False
+
+
+def session_alive(sid: str) -> bool:
+    """Whether a browser session is still connected (the job reaper asks; True outside a real server)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        return Runtime.instance().is_active_session(sid)
+    except RuntimeError:  # no runtime: AppTest or a script
+        return True

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from pages._train_panel import training_panel
-from pages._ui import labeler, router_guard, show_error, tr
+from pages._ui import labeler, router_guard, share_link, show_error, tr
 from pages._widgets import layer_editor, new_uid, sync_from_widgets
 from playground import editor
 from playground.codegen import to_keras_code, to_pytorch_code
 from playground.data import DATASETS
 from playground.layers import LAYER_TYPES, LAYERS
 from playground.presets import PRESETS
+from playground.share import read_state, state_params
 from playground.spec import SpecError, check, decode_spec, encode_spec, loads
 from playground.summary import summarize
 from playground.viz.network import plot_shape_flow
@@ -44,6 +45,13 @@ def init_state() -> None:
             set_draft(decode_spec(link).to_dict(), "custom")
         except SpecError as exc:
             S["build.link_error"] = exc
+    # A shared or teacher link: dataset, hyperparameters, and the controls it locks or hides.
+    state = read_state(st.query_params.to_dict())
+    S.update(state.values)
+    S["share.fixed"] = dict(state.values)  # hidden controls keep the link's value
+    S["share.locked"], S["share.hidden"] = state.locked, state.hidden
+    if state.dropped:
+        S["build.link_dropped"] = state.dropped
 
 
 def on_action(i: int, action: str) -> None:
@@ -97,20 +105,27 @@ def cached_summary(encoded: str):
 init_state()
 S["build.layers"] = sync_from_widgets(S["build.layers"], S["build.uids"])
 
-st.title(tr("page.build.title"))
+LOCKED, HIDDEN = S["share.locked"], S["share.hidden"]
+head = st.columns([6, 1], vertical_alignment="bottom")
+head[0].title(tr("page.build.title"))
 st.caption(tr("build.intro"))
 if "build.link_error" in S:
     show_error(S.pop("build.link_error"))
+if "build.link_dropped" in S:
+    st.warning(tr("share.dropped", items=", ".join(S.pop("build.link_dropped"))), icon=":material/link_off:")
+if LOCKED or HIDDEN:
+    st.info(tr("share.teacher_mode"), icon=":material/school:")
 
 top = st.columns([2, 3, 2])
 datasets = list(DATASETS) + ["custom"]
 top[0].selectbox(tr("build.dataset"), datasets, key="build.dataset", format_func=labeler("dataset."),
-                 on_change=on_dataset, help=tr("build.dataset.help"))
+                 on_change=on_dataset, help=tr("build.dataset.help"), disabled="dataset" in LOCKED)
 top[1].selectbox(tr("build.preset"), list(PRESETS), key="build.preset", index=None,
                  format_func=labeler("preset."), placeholder=tr("build.preset.placeholder"),
-                 on_change=on_preset)
+                 on_change=on_preset, disabled="layers" in LOCKED)
 shape_text = top[2].text_input(tr("build.input_shape"), value=", ".join(map(str, S["build.input_shape"])),
-                               help=tr("build.input_shape.help"), disabled=S["build.dataset"] != "custom")
+                               help=tr("build.input_shape.help"),
+                               disabled=S["build.dataset"] != "custom" or "layers" in LOCKED)
 if S["build.dataset"] == "custom":
     try:
         S["build.input_shape"] = [int(v) for v in shape_text.replace("[", "").replace("]", "").split(",") if v.strip()]
@@ -127,13 +142,14 @@ with left:
     st.subheader(tr("build.layers"))
     for i, (layer, uid) in enumerate(zip(S["build.layers"], S["build.uids"])):
         shape = str(shapes[i]) if i < len(shapes) else "?"
-        layer_editor(i, uid, layer, shape, len(S["build.layers"]), on_action)
-    add = st.columns([3, 2, 2], vertical_alignment="bottom")
-    add[0].selectbox(tr("build.add_type"), LAYER_TYPES, key="build.add_type",
-                     format_func=labeler("layer.", ".help", show_option=True))
-    add[1].number_input(tr("build.add_pos"), 1, len(S["build.layers"]) + 1, len(S["build.layers"]) + 1,
-                        key="build.add_pos")
-    add[2].button(tr("build.add"), icon=":material/add:", on_click=on_add, width="stretch")
+        layer_editor(i, uid, layer, shape, len(S["build.layers"]), on_action, locked="layers" in LOCKED)
+    if "layers" not in LOCKED:
+        add = st.columns([3, 2, 2], vertical_alignment="bottom")
+        add[0].selectbox(tr("build.add_type"), LAYER_TYPES, key="build.add_type",
+                         format_func=labeler("layer.", ".help", show_option=True))
+        add[1].number_input(tr("build.add_pos"), 1, len(S["build.layers"]) + 1, len(S["build.layers"]) + 1,
+                            key="build.add_pos")
+        add[2].button(tr("build.add"), icon=":material/add:", on_click=on_add, width="stretch")
 
 with right:
     st.subheader(tr("build.summary"))
@@ -146,56 +162,64 @@ with right:
         st.caption(tr("build.showing_last_valid"))
     summary = cached_summary(S["build.valid"])
     valid = decode_spec(S["build.valid"])
-    table = pd.DataFrame(
-        [{"#": r.index, tr("build.col.layer"): r.name, tr("build.col.shape"): str(r.output_shape),
-          tr("build.col.params"): f"{r.params:,}"} for r in summary.rows]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    m = st.columns(2)
-    m[0].metric(tr("build.trainable"), f"{summary.trainable:,}")
-    m[1].metric(tr("build.size"), f"{summary.size_mb:.2f} MB")
-    st.caption(f"{tr('build.mult_adds')}: **{summary.mult_adds:,}**", help=tr("build.mult_adds.help"))
-    if summary.non_trainable:
-        st.caption(tr("build.non_trainable", n=summary.non_trainable))
-    if summary.keras_trainable != summary.trainable:
-        diff = [r for r in summary.rows if r.keras_params != r.params]
-        st.info(tr("build.keras_diff", keras=summary.keras_trainable, torch=summary.trainable,
-                   layers=", ".join(f"{r.name} ({r.type})" for r in diff)), icon=":material/compare_arrows:")
+    if "summary" not in HIDDEN:
+        table = pd.DataFrame(
+            [{"#": r.index, tr("build.col.layer"): r.name, tr("build.col.shape"): str(r.output_shape),
+              tr("build.col.params"): f"{r.params:,}"} for r in summary.rows]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        m = st.columns(2)
+        m[0].metric(tr("build.trainable"), f"{summary.trainable:,}")
+        m[1].metric(tr("build.size"), f"{summary.size_mb:.2f} MB")
+        st.caption(f"{tr('build.mult_adds')}: **{summary.mult_adds:,}**", help=tr("build.mult_adds.help"))
+        if summary.non_trainable:
+            st.caption(tr("build.non_trainable", n=summary.non_trainable))
+        if summary.keras_trainable != summary.trainable:
+            diff = [r for r in summary.rows if r.keras_params != r.params]
+            st.info(tr("build.keras_diff", keras=summary.keras_trainable, torch=summary.trainable,
+                       layers=", ".join(f"{r.name} ({r.type})" for r in diff)), icon=":material/compare_arrows:")
 
-st.subheader(tr("build.diagram"))
-flow = [(tr("build.input"), valid.input_shape, "input", 0)] + [
-    (r.name, r.output_shape, LAYERS[r.type].family, r.params) for r in summary.rows
-]
-st.plotly_chart(
-    plot_shape_flow([f[0] for f in flow], [str(tuple(f[1])) for f in flow], [math.prod(f[1]) for f in flow],
-                    [f[2] for f in flow], [f[3] for f in flow],
-                    size_label=tr("build.values"), params_label=tr("build.col.params")),
-    width="stretch",
-)
+if "diagram" not in HIDDEN:
+    st.subheader(tr("build.diagram"))
+    flow = [(tr("build.input"), valid.input_shape, "input", 0)] + [
+        (r.name, r.output_shape, LAYERS[r.type].family, r.params) for r in summary.rows
+    ]
+    st.plotly_chart(
+        plot_shape_flow([f[0] for f in flow], [str(tuple(f[1])) for f in flow], [math.prod(f[1]) for f in flow],
+                        [f[2] for f in flow], [f[3] for f in flow],
+                        size_label=tr("build.values"), params_label=tr("build.col.params")),
+        width="stretch",
+    )
 
 training_panel(valid, S["build.dataset"])
 
-st.header(tr("build.export"))
-tabs = st.tabs(["PyTorch", "Keras", "JSON", tr("build.share")])
-with tabs[0]:
-    code = to_pytorch_code(valid)
-    st.download_button(tr("build.download"), code, "model_pytorch.py", "text/x-python", icon=":material/download:")
-    st.code(code, language="python", height=360)
-with tabs[1]:
-    code = to_keras_code(valid)
-    st.download_button(tr("build.download"), code, "model_keras.py", "text/x-python", icon=":material/download:",
-                       key="dl_keras")
-    st.code(code, language="python", height=360)
-with tabs[2]:
-    text = json.dumps(valid.to_dict(), indent=2)
-    st.download_button(tr("build.download"), text, "model.json", "application/json", icon=":material/download:",
-                       key="dl_json")
-    st.file_uploader(tr("build.upload"), type=["json"], key="build.upload", on_change=on_upload,
-                     help=tr("build.upload.help"))
-    if "build.upload_error" in S:
-        show_error(S["build.upload_error"])
-    st.code(text, language="json", height=300)
-with tabs[3]:
-    st.caption(tr("build.share.help"))
-    base = (st.context.url or "").split("?")[0]
-    st.code(f"{base}?spec={S['build.valid']}&lang={S.get('lang', 'en')}", language=None, wrap_lines=True)
+# Everything the student set goes into the URL (as in TensorFlow Playground): a reload or a shared link
+# brings it back; a teacher's lock/hide lists stay in it.
+link = {"spec": S["build.valid"], **state_params(S, LOCKED, HIDDEN)}
+for name, value in link.items():
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+with head[1]:
+    share_link(link, teacher=True)
+
+if "code" not in HIDDEN:
+    st.header(tr("build.export"))
+    tabs = st.tabs(["PyTorch", "Keras", "JSON"])
+    with tabs[0]:
+        code = to_pytorch_code(valid)
+        st.download_button(tr("build.download"), code, "model_pytorch.py", "text/x-python", icon=":material/download:")
+        st.code(code, language="python", height=360)
+    with tabs[1]:
+        code = to_keras_code(valid)
+        st.download_button(tr("build.download"), code, "model_keras.py", "text/x-python", icon=":material/download:",
+                           key="dl_keras")
+        st.code(code, language="python", height=360)
+    with tabs[2]:
+        text = json.dumps(valid.to_dict(), indent=2)
+        st.download_button(tr("build.download"), text, "model.json", "application/json", icon=":material/download:",
+                           key="dl_json")
+        st.file_uploader(tr("build.upload"), type=["json"], key="build.upload", on_change=on_upload,
+                         help=tr("build.upload.help"), disabled="layers" in LOCKED)
+        if "build.upload_error" in S:
+            show_error(S["build.upload_error"])
+        st.code(text, language="json", height=300)

@@ -37,27 +37,23 @@ def pick_device() -> torch.device:
 
 def cpu_count() -> int:
     """CPUs this process may run on (respects affinity masks and containers)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    from playground import limits
+
+    return limits.cpu_count()
 
 
 def max_concurrent_jobs() -> int:
-    """How many trainings may run at once (``PLAYGROUND_MAX_JOBS``, default: one per core)."""
-    raw = os.environ.get("PLAYGROUND_MAX_JOBS")
-    return max(1, int(raw)) if raw else max(1, cpu_count())
+    """How many trainings may run at once: see ``playground.limits.max_jobs``."""
+    from playground import limits
+
+    return limits.max_jobs()
 
 
 def job_threads() -> int:
-    """The per-job CPU thread budget (``PLAYGROUND_JOB_THREADS``, default: cores / max jobs).
+    """The per-job CPU thread budget: see ``playground.limits.job_threads``."""
+    from playground import limits
 
-    With one job per core the default is 1 thread, which never oversubscribes the CPU.
-    """
-    raw = os.environ.get("PLAYGROUND_JOB_THREADS")
-    if raw:
-        return max(1, int(raw))
-    return max(1, cpu_count() // max_concurrent_jobs())
+    return limits.job_threads()
 
 
 def describe() -> DeviceInfo:

@@ -19,19 +19,17 @@ QUEUED, RUNNING, DONE, STOPPED, ERROR = "queued", "running", "done", "stopped", 
 
 
 def default_max_jobs() -> int:
-    """One job per GPU; on the CPU max(1, cores // 2), so jobs never fight over cores."""
-    import os
+    """See ``playground.limits.max_jobs``: the teacher's number, else one per GPU slot, else cores // 2."""
+    from playground.limits import max_jobs
 
-    raw = os.environ.get("PLAYGROUND_MAX_JOBS")
-    if raw:
-        return max(1, int(raw))
+    return max_jobs()
+
+
+def _set_cuda_device(index: int) -> None:
+    """Make GPU ``index`` this thread's current CUDA device: "cuda" inside the job means it."""
     import torch
 
-    if torch.cuda.is_available():
-        return torch.cuda.device_count()
-    from playground.device import cpu_count
-
-    return max(1, cpu_count() // 2)
+    torch.cuda.set_device(index)
 
 
 @dataclass
@@ -51,6 +49,8 @@ class Job:
     started: float | None = None
     finished: float | None = None
     thread: threading.Thread | None = None
+    gpu: bool = False  # needs a GPU slot; ``gpu_index`` is the GPU it got (the thread's current CUDA device)
+    gpu_index: int | None = None
 
     def stop(self) -> None:
         self.stop_flag.set()
@@ -71,25 +71,77 @@ class Job:
 
 
 class JobManager:
-    """Runs jobs in threads, at most ``max_jobs`` at a time, first come first served."""
+    """Runs jobs in threads, at most ``max_jobs`` at a time, first come first served.
 
-    def __init__(self, max_jobs: int | None = None):
+    GPU jobs also take a slot on one GPU (``jobs_per_gpu`` each: a semaphore per GPU); the job's thread
+    then has that GPU as its current CUDA device, so ``torch.device("cuda")`` inside the job means it.
+    With ``owner_alive`` (a session id -> still connected? callable), a reaper thread stops the jobs of
+    a session that has been gone for ``orphan_grace_s`` seconds: a closed tab frees its place.
+    """
+
+    def __init__(self, max_jobs: int | None = None, gpus: int | None = None, jobs_per_gpu: int | None = None,
+                 owner_alive: Callable[[str], bool] | None = None, orphan_grace_s: float | None = None,
+                 bind_gpu: Callable[[int], None] | None = None):
+        from playground import limits
+
+        lim = limits.current()
         self.max_jobs = max_jobs or default_max_jobs()
+        self.gpus = limits.gpu_count() if gpus is None else gpus
+        self.jobs_per_gpu = jobs_per_gpu or lim.jobs_per_gpu
+        self.owner_alive = owner_alive
+        self.orphan_grace_s = lim.orphan_grace_s if orphan_grace_s is None else orphan_grace_s
         self._cond = threading.Condition()
         self._waiting: deque[Job] = deque()
         self._running: set[int] = set()
+        self._gpu_busy = [0] * self.gpus
         self._jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
+        self._gone_since: dict[str, float] = {}
+        self._reaper: threading.Thread | None = None
+        self.bind_gpu = bind_gpu or _set_cuda_device
 
-    def submit(self, owner: str, run: Callable[[threading.Event], Iterator[Any]], label: str = "") -> Job:
-        """Queue ``run(stop_flag)``, a generator of events; returns the Job at once."""
-        job = Job(next(self._ids), owner, label, run)
+    def submit(self, owner: str, run: Callable[[threading.Event], Iterator[Any]], label: str = "",
+               gpu: bool = False) -> Job:
+        """Queue ``run(stop_flag)``, a generator of events; returns the Job at once.
+
+        ``gpu=True``: the job waits for a free GPU slot too (ignored on a machine without GPUs).
+        """
+        job = Job(next(self._ids), owner, label, run, gpu=gpu and self.gpus > 0)
         with self._cond:
             self._jobs[job.id] = job
             self._waiting.append(job)
+            if self.owner_alive is not None and self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap, name="job-reaper", daemon=True)
+                self._reaper.start()
         job.thread = threading.Thread(target=self._work, args=(job,), name=f"train-job-{job.id}", daemon=True)
         job.thread.start()
         return job
+
+    def reap_orphans(self, now: float | None = None) -> int:
+        """Stop the jobs of sessions gone for ``orphan_grace_s`` seconds; returns how many were stopped."""
+        if self.owner_alive is None:
+            return 0
+        now = time.monotonic() if now is None else now
+        with self._cond:
+            owners = {j.owner for j in self._jobs.values() if j.active}
+        stopped = 0
+        for owner in owners:
+            if self.owner_alive(owner):
+                self._gone_since.pop(owner, None)
+                continue
+            since = self._gone_since.setdefault(owner, now)
+            if now - since >= self.orphan_grace_s:
+                stopped += self.cancel_owner(owner)
+                self._gone_since.pop(owner, None)
+        return stopped
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(min(2.0, max(0.05, self.orphan_grace_s / 4)))
+            try:
+                self.reap_orphans()
+            except Exception:  # noqa: BLE001 - the reaper must outlive a bad callback
+                pass
 
     def position(self, job: Job) -> int:
         """0 while running or finished; 1 for the next job to start, and so on."""
@@ -132,6 +184,7 @@ class JobManager:
         with self._cond:
             while not job.stop_flag.is_set() and not (
                 self._waiting and self._waiting[0] is job and len(self._running) < self.max_jobs
+                and (not job.gpu or self._free_gpu() is not None)
             ):
                 self._cond.wait(timeout=0.5)
             self._waiting.remove(job)
@@ -140,8 +193,13 @@ class JobManager:
                 self._cond.notify_all()
                 return
             self._running.add(job.id)
+            if job.gpu:
+                job.gpu_index = self._free_gpu()
+                self._gpu_busy[job.gpu_index] += 1
             job.status, job.started = RUNNING, time.time()
         try:
+            if job.gpu_index is not None:
+                self.bind_gpu(job.gpu_index)
             for event in job.run(job.stop_flag):
                 job.events.put(event)
                 job.last = event
@@ -153,4 +211,11 @@ class JobManager:
             job.finished = time.time()
             with self._cond:
                 self._running.discard(job.id)
+                if job.gpu_index is not None:
+                    self._gpu_busy[job.gpu_index] -= 1
                 self._cond.notify_all()
+
+    def _free_gpu(self) -> int | None:
+        """The least busy GPU with a free slot (call with the lock held)."""
+        free = [i for i, busy in enumerate(self._gpu_busy) if busy < self.jobs_per_gpu]
+        return min(free, key=lambda i: self._gpu_busy[i]) if free else None

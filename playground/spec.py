@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +33,13 @@ from playground.layers import (
 MAX_LAYERS = 40
 MAX_INPUT_SIZE = 3 * 256 * 256
 MAX_ACTIVATIONS = 4_000_000  # per sample and layer: keeps one forward pass within memory
-DEFAULT_MAX_PARAMS = 20_000_000
 
 
 def max_params() -> int:
     """Largest model a student may build (``PLAYGROUND_MAX_PARAMS``; teachers can lower it)."""
-    raw = os.environ.get("PLAYGROUND_MAX_PARAMS")
-    return int(raw) if raw else DEFAULT_MAX_PARAMS
+    from playground.limits import current
+
+    return current().max_params
 
 
 class SpecError(ValueError):

@@ -16,11 +16,13 @@ def test_forced_device(monkeypatch):
     assert device.pick_device().type == "cpu"
 
 
-def test_thread_budget_never_oversubscribes(monkeypatch):
+def test_thread_budget_comes_from_the_limits(monkeypatch):
+    from playground import limits
+
     monkeypatch.delenv("PLAYGROUND_JOB_THREADS", raising=False)
-    monkeypatch.setattr(device, "cpu_count", lambda: 8)
+    monkeypatch.setattr(limits, "cpu_count", lambda: 9)
     monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "4")
-    assert device.job_threads() == 2
+    assert device.job_threads() == 2 and device.max_concurrent_jobs() == 4
     monkeypatch.setenv("PLAYGROUND_MAX_JOBS", "16")
     assert device.job_threads() == 1  # never below one thread
     monkeypatch.setenv("PLAYGROUND_JOB_THREADS", "3")

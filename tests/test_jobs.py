@@ -82,3 +82,52 @@ def test_a_crashing_job_is_reported_not_raised():
     assert "boom" in job.error
     after = m.submit("s", ticking(2))  # the manager keeps working
     assert wait_until(lambda: after.status == DONE)
+
+
+def test_gpu_jobs_share_each_gpu_through_its_slots():
+    gate = threading.Event()
+    bound: list[tuple[str, int]] = []
+    m = JobManager(max_jobs=4, gpus=2, jobs_per_gpu=1,
+                   bind_gpu=lambda i: bound.append((threading.current_thread().name, i)))
+    jobs = [m.submit(f"s{i}", ticking(2, gate), gpu=True) for i in range(3)]
+    assert wait_until(lambda: sum(j.status == RUNNING for j in jobs) == 2)
+    time.sleep(0.2)
+    assert jobs[2].status == QUEUED  # a free job slot, but both GPUs are taken
+    assert sorted(j.gpu_index for j in jobs[:2]) == [0, 1]
+    cpu_job = m.submit("cpu", ticking(1))  # FIFO: it waits behind the GPU job
+    gate.set()
+    assert wait_until(lambda: all(j.status == DONE for j in [*jobs, cpu_job]))
+    assert jobs[2].gpu_index in (0, 1) and cpu_job.gpu_index is None
+    assert len(bound) == 3 and {name for name, _ in bound} == {f"train-job-{j.id}" for j in jobs}
+
+
+def test_gpu_flag_is_ignored_without_gpus():
+    m = JobManager(max_jobs=1, gpus=0)
+    job = m.submit("s", ticking(2), gpu=True)
+    assert wait_until(lambda: job.status == DONE) and job.gpu_index is None
+
+
+def test_jobs_of_a_closed_session_are_stopped_after_the_grace_period():
+    alive = {"a": True, "b": True}
+    m = JobManager(max_jobs=2, owner_alive=alive.get, orphan_grace_s=10)
+    a = m.submit("a", ticking(100_000, pause=0.001))
+    b = m.submit("b", ticking(100_000, pause=0.001))
+    assert wait_until(lambda: a.status == RUNNING and b.status == RUNNING)
+    alive["a"] = False
+    assert m.reap_orphans(now=100.0) == 0  # just left: maybe a network blip
+    alive["a"] = True
+    assert m.reap_orphans(now=105.0) == 0  # came back: the clock restarts
+    alive["a"] = False
+    assert m.reap_orphans(now=106.0) == 0
+    assert m.reap_orphans(now=116.5) == 1
+    assert wait_until(lambda: a.status == STOPPED)
+    assert b.status == RUNNING  # another student's job is untouched
+    b.stop()
+    assert wait_until(lambda: b.status == STOPPED)
+
+
+def test_the_reaper_thread_runs_by_itself():
+    alive = {"gone": False}
+    m = JobManager(max_jobs=1, owner_alive=alive.get, orphan_grace_s=0.2)
+    job = m.submit("gone", ticking(100_000, pause=0.001))
+    assert wait_until(lambda: job.status == STOPPED, timeout=10)
