@@ -50,6 +50,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("build", "pages/build.py", "build", TOPIC_ICONS["build"]),
     PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
     PageInfo("draw", "pages/draw.py", "draw", TOPIC_ICONS["draw"]),
+    PageInfo("transformer", "pages/transformer.py", "transformer", TOPIC_ICONS["transformer"]),
 )
 
 

@@ -74,6 +74,7 @@ class SelfAttention(nn.Module):
     The same parameters as Keras ``MultiHeadAttention(num_heads, key_dim)``: Q, K and V
     projections of width heads*key_dim, and an output projection back to the input width.
     After each forward pass ``self.attn`` holds the attention weights (B, heads, T, T).
+    ``pad_mask`` (B, T), optional, is True at padding positions: no query attends to them.
     """
 
     def __init__(self, embed_dim, heads, key_dim, causal=False):
@@ -86,7 +87,7 @@ class SelfAttention(nn.Module):
         self.out = nn.Linear(width, embed_dim)
         self.attn = None
 
-    def forward(self, x):  # x: (B, T, F)
+    def forward(self, x, pad_mask=None):  # x: (B, T, F)
         B, T, _ = x.shape
         q = self.q(x).view(B, T, self.heads, self.key_dim).transpose(1, 2)  # (B, h, T, d)
         k = self.k(x).view(B, T, self.heads, self.key_dim).transpose(1, 2)  # (B, h, T, d)
@@ -95,6 +96,8 @@ class SelfAttention(nn.Module):
         if self.causal:
             future = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
             scores = scores.masked_fill(future, float("-inf"))
+        if pad_mask is not None:
+            scores = scores.masked_fill(pad_mask[:, None, None, :], float("-inf"))  # (B, h, T, T)
         weights = F.softmax(scores, dim=-1)  # (B, h, T, T), each row sums to 1
         self.attn = weights.detach()
         y = (weights @ v).transpose(1, 2).reshape(B, T, self.heads * self.key_dim)  # (B, T, h*d)
@@ -133,8 +136,8 @@ class EncoderBlock(nn.Module):
         self.drop2 = nn.Dropout(dropout)
         self.norm2 = nn.LayerNorm(dim)
 
-    def forward(self, x):  # x: (B, T, F)
-        x = self.norm1(x + self.drop1(self.attention(x)))  # (B, T, F)
+    def forward(self, x, pad_mask=None):  # x: (B, T, F); pad_mask: (B, T), True at padding
+        x = self.norm1(x + self.drop1(self.attention(x, pad_mask)))  # (B, T, F)
         return self.norm2(x + self.drop2(self.ff(x)))  # (B, T, F)
 
 
