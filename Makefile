@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+ARGS ?=
 
 .PHONY: run test lint deps dev-deps chromium clean
 
@@ -23,7 +24,7 @@ deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
 
 run: deps
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT) $(ARGS)
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
