@@ -170,3 +170,26 @@ def session_alive(sid: str) -> bool:
         return Runtime.instance().is_active_session(sid)
     except RuntimeError:  # no runtime: AppTest or a script
         return True
+
+
+def url_state(page: str, controls) -> dict[str, str]:
+    """A page's settings in the URL, as on TensorFlow Playground.
+
+    On the page's first run in this session, values of ``controls`` (``playground.share.Control``) found in
+    the query string go into session state (bad ones are dropped with a warning); on every run the current
+    values are written back to the URL. Returns them, for ``share_link``.
+    """
+    from playground.share import params_of, read_values
+
+    flag = f"{page}.url_loaded"
+    if flag not in st.session_state:
+        st.session_state[flag] = True
+        values, dropped = read_values(st.query_params.to_dict(), controls)
+        st.session_state.update(values)
+        if dropped:
+            st.warning(tr("share.dropped", items=", ".join(dropped)), icon=":material/link_off:")
+    params = params_of(st.session_state, controls)
+    for name, value in params.items():
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    return params

@@ -7,8 +7,10 @@ import streamlit as st
 import torch
 
 from pages._cnn_widgets import conv_explorer, feature_maps_view, filters_view
-from pages._ui import labeler, router_guard, tr
+from pages._ui import labeler, router_guard, share_link, tr, url_state
+from playground.conv import KERNELS, PADDING_MODES
 from playground.data import DATASETS, DatasetError, load_dataset
+from playground.share import choice, number
 from playground.spec import ModelSpec
 from playground.viz.training import plot_image_grid
 
@@ -17,6 +19,9 @@ router_guard()
 S = st.session_state
 SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "models" / "digits_cnn.safetensors"
 # When the model's own dataset cannot be loaded offline, a dataset of the same input shape stands in.
+# The settings a shared link carries (the student's own trained model cannot travel in a URL).
+URL_CONTROLS = (choice("kernel", "cnn.conv.kernel", (*KERNELS, "custom")), number("stride", "cnn.conv.stride", 1, 4),
+                choice("padding", "cnn.conv.padding", PADDING_MODES))
 BY_SHAPE = {(1, 28, 28): "mnist", (3, 32, 32): "shapes", (1, 8, 8): "digits"}
 
 
@@ -113,7 +118,10 @@ def _network_tab() -> None:
         feature_maps_view(model, spec, x, "cnn.net")
 
 
-st.title(tr("page.cnn.title"))
+head = st.columns([6, 1], vertical_alignment="bottom")
+head[0].title(tr("page.cnn.title"))
+with head[1]:
+    share_link(url_state("cnn", URL_CONTROLS))
 st.markdown(tr("cnn.intro"))
 tab_conv, tab_net = st.tabs([tr("cnn.tab.conv"), tr("cnn.tab.net")])
 with tab_conv:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._ui import labeler, router_guard, tr
+from pages._ui import labeler, router_guard, share_link, tr, url_state
 from playground.digits import is_digit_model, load_default_model, predict_probs, preprocess, to_input
+from playground.share import choice
 from playground.spec import ModelSpec
 from playground.viz.draw import plot_attribution, plot_digit, plot_probabilities
 
@@ -12,6 +13,7 @@ router_guard()
 
 S = st.session_state
 METHODS = ("saliency", "integrated_gradients", "occlusion", "grad_cam")
+URL_CONTROLS = (choice("method", "draw.method", METHODS),)  # a drawing and a student's model cannot travel in a URL
 UNSURE = 0.6  # below this top probability the page says the model is unsure
 
 
@@ -88,7 +90,10 @@ def inside(model, spec, x) -> None:
 
 
 def main() -> None:
-    st.title(tr("page.draw.title"))
+    head = st.columns([6, 1], vertical_alignment="bottom")
+    head[0].title(tr("page.draw.title"))
+    with head[1]:
+        share_link(url_state("draw", URL_CONTROLS))
     st.markdown(tr("draw.intro"))
     model, spec = choose_model()
     left, right = st.columns(2)

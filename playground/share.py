@@ -68,21 +68,49 @@ def _names(raw: str | None, known: tuple[str, ...], dropped: list[str], what: st
     return frozenset(names & set(known))
 
 
-def read_state(params: Mapping[str, str]) -> LinkState:
-    """Parse a query string (a mapping of name -> text). Unknown or out-of-range values are dropped."""
+def read_values(params: Mapping[str, str], controls) -> tuple[dict, list[str]]:
+    """The values of ``controls`` (an iterable of Control) found in ``params``, by session-state key,
+    and the ``name=value`` texts dropped because they did not parse or are not allowed."""
     values, dropped = {}, []
-    for name, control in CONTROLS.items():
-        if name not in params:
+    for control in controls:
+        if control.name not in params:
             continue
+        raw = params[control.name]
         try:
-            value = control.parse(params[name])
+            value = control.parse(raw)
         except (TypeError, ValueError):
-            dropped.append(f"{name}={params[name]}")
+            dropped.append(f"{control.name}={raw}")
             continue
         if control.allowed(value):
             values[control.key] = value
         else:
-            dropped.append(f"{name}={params[name]}")
+            dropped.append(f"{control.name}={raw}")
+    return values, dropped
+
+
+def choice(name: str, key: str, options, parse: Callable[[str], object] = str) -> Control:
+    """A URL control whose value must be one of ``options`` (what a selectbox or radio offers)."""
+    return Control(name, key, parse, _choice(tuple(options)))
+
+
+def number(name: str, key: str, lo: float, hi: float, parse: Callable[[str], object] = int) -> Control:
+    """A URL control for a number between ``lo`` and ``hi`` (a slider or number input)."""
+    return Control(name, key, parse, lambda v: lo <= v <= hi)
+
+
+def params_of(session: Mapping, controls) -> dict[str, str]:
+    """The query parameters for the current values of ``controls`` in ``session``."""
+    out = {}
+    for control in controls:
+        value = session.get(control.key)
+        if value is not None:
+            out[control.name] = f"{value:g}" if isinstance(value, float) else str(value)
+    return out
+
+
+def read_state(params: Mapping[str, str]) -> LinkState:
+    """Parse the Build page's query string (a mapping of name -> text). Bad values are dropped, not raised."""
+    values, dropped = read_values(params, CONTROLS.values())
     locked = _names(params.get("lock"), LOCKABLE, dropped, "lock")
     hidden = _names(params.get("hide"), HIDEABLE, dropped, "hide")
     return LinkState(values, locked, hidden, tuple(dropped))
@@ -90,11 +118,7 @@ def read_state(params: Mapping[str, str]) -> LinkState:
 
 def state_params(session: Mapping, locked=(), hidden=()) -> dict[str, str]:
     """The query parameters for the current values (the inverse of ``read_state``)."""
-    out = {}
-    for name, control in CONTROLS.items():
-        if control.key in session and session[control.key] is not None:
-            value = session[control.key]
-            out[name] = f"{value:g}" if isinstance(value, float) else str(value)
+    out = params_of(session, CONTROLS.values())
     if locked:
         out["lock"] = ",".join(sorted(locked))
     if hidden:
