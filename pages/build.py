@@ -48,6 +48,13 @@ def init_state() -> None:
     # A shared or teacher link: dataset, hyperparameters, and the controls it locks or hides.
     state = read_state(st.query_params.to_dict())
     S.update(state.values)
+    if not link and S["build.dataset"] in DATASETS:  # a dataset without a network: the first preset that fits it
+        info = DATASETS[S["build.dataset"]]
+        for preset in sorted(PRESETS.values(), key=lambda p: p.dataset != info.key):
+            fitted = editor.fit_to_dataset(preset.spec, info)
+            if check(fitted)[2] is None:
+                set_draft(fitted)
+                break
     S["share.fixed"] = dict(state.values)  # hidden controls keep the link's value
     S["share.locked"], S["share.hidden"] = state.locked, state.hidden
     if state.dropped:

@@ -86,3 +86,34 @@ def test_teachers_limits_cap_epochs_and_samples(teacher_env):
     run = at.session_state["train.run"]
     assert run["status"] == "finished" and len(run["history"]) == 4
     assert run["total_steps"] == 4 * 2  # 100 samples in batches of 64: two steps per epoch
+
+
+def test_a_link_with_only_a_dataset_fits_the_default_network_to_it():
+    at = open_build(lang="en", dataset="xor")
+    assert at.session_state["build.input_shape"] == [2]
+    assert not at.error
+
+
+def test_cnn_page_settings_travel_in_the_link():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "en"
+    at.query_params["kernel"] = "sobel_x"
+    at.query_params["stride"] = "2"
+    at.run()
+    at.switch_page("pages/cnn.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cnn.conv.kernel").value == "sobel_x"
+    assert at.number_input(key="cnn.conv.stride").value == 2
+    at.number_input(key="cnn.conv.stride").set_value(3).run()
+    assert query(at)["stride"] == "3" and query(at)["kernel"] == "sobel_x"
+    assert any("stride=3" in c.value for c in at.get("code"))  # the share popover shows the link
+
+
+def test_draw_page_bad_method_in_link_is_named():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "es"
+    at.query_params["method"] = "magic"
+    at.run()
+    at.switch_page("pages/draw.py").run()
+    assert not at.exception
+    assert any("method=magic" in w.value for w in at.warning)
