@@ -299,8 +299,9 @@ def _config() -> SeqConfig:
     seed = c[2].number_input(tr("train.seed"), 0, 10_000, 0, key="transformer.train.seed")
     length = c[3].number_input(tr("transformer.train.length"), 4, 12, 8, key="transformer.train.length",
                                disabled=task == "sentiment", help=tr("transformer.train.length.help"))
+    # ~250 reviews make 4 batches of 64 per epoch: smaller batches give the sentiment model more steps to learn from.
     return SeqConfig(task=task, length=int(length), dim=int(dim), heads=int(heads), layers=int(layers), lr=float(lr),
-                     epochs=int(epochs), seed=int(seed))
+                     epochs=int(epochs), seed=int(seed), batch_size=16 if task == "sentiment" else 64)
 
 
 def _start(config: SeqConfig, data: TaskData | None) -> None:
@@ -370,7 +371,8 @@ def _live() -> None:
         st.info(tr("train.queued", pos=job_manager().position(job)), icon=":material/hourglass_top:")
     text = tr("transformer.train.progress", step=run["step"], total=run["total_steps"] or "?")
     if run["status"] not in ("queued", "running"):
-        text += f" · {tr('train.status.' + run['status'])}"
+        status = tr(f"train.status.{run['status']}")
+        text += f" · {status}"
     st.progress(runs.progress(run), text=text)
     if run["status"] == "error":
         key, kwargs = run["error"]

@@ -18,10 +18,10 @@ The model is built from the builders' own modules (``PositionalEncoding``, ``Enc
 generator of the trainer's events (``playground.training``) plus :class:`SnapshotEvent`, the
 attention maps of a fixed example every few steps, so the page can redraw them as the model learns.
 
->>> config = SeqConfig(task="reverse", epochs=3)
->>> events = list(train_task(config))
->>> done = events[-1]                                   # DoneEvent, done.model is the trained model
->>> [e for e in events if isinstance(e, SnapshotEvent)][-1].alignment   # (layers, heads)
+>>> events = list(train_task(SeqConfig(task="reverse", epochs=3)))
+>>> model = events[-1].model                             # the DoneEvent carries the trained model
+>>> [e for e in events if isinstance(e, SnapshotEvent)][-1].alignment.shape   # (layers, heads)
+(2, 2)
 """
 from __future__ import annotations
 
