@@ -67,7 +67,7 @@ def test_fit_regression_gives_one_linear_unit():
 def test_fit_leaves_other_last_layers_alone(last):
     spec = {"input_shape": [5, 4], "layers": [{"type": "layernorm"}, last]}
     out = fit_to_dataset(spec, DATASETS["sequence"])
-    assert out["input_shape"] == [10, 64]
+    assert out["input_shape"] == list(DATASETS["sequence"].input_shape)
     assert out["layers"] == spec["layers"]
 
 

@@ -95,8 +95,8 @@ DATASETS: dict[str, DatasetInfo] = {
         DatasetInfo("spiral", (2,), 2, "classification", "toy"),
         DatasetInfo("make_classification", (20,), 2, "binary", "tabular"),
         DatasetInfo("regression", (1,), 1, "regression", "tabular"),
-        DatasetInfo("sentiment", (50,), 2, "binary", "text", loadable=False, page="rnn"),
-        DatasetInfo("sequence", (10, 64), 1, "regression", "sequence", loadable=False, page="rnn"),
+        DatasetInfo("sentiment", (50,), 2, "binary", "text"),  # playground.data.text
+        DatasetInfo("sequence", (20, 1), 1, "regression", "sequence"),  # windows of a noisy sine: playground.series
     )
 }
 

@@ -10,7 +10,8 @@ import inspect
 from collections.abc import Callable
 from functools import partial
 
-from playground.data import DATASETS, Dataset, DatasetError, TextKey, images, shapes, tabular, toys
+from playground import series
+from playground.data import DATASETS, Dataset, DatasetError, TextKey, images, shapes, tabular, text, toys
 
 UNIVERSAL = ("offline",)  # accepted everywhere, passed on only to loaders that take it
 
@@ -23,6 +24,8 @@ LOADERS: dict[str, Callable[..., Dataset]] = {
     **{key: partial(toys.load_toy, key) for key in toys.TOYS},
     "make_classification": tabular.load_make_classification,
     "regression": tabular.load_regression,
+    "sentiment": text.load_sentiment,
+    "sequence": series.load_sequence,
 }
 
 
