@@ -167,7 +167,7 @@ def plot_head_grid(attention: np.ndarray, key_labels: list[str], query_labels: l
                 xs, ys = _box_path(np.asarray(target))
                 fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=PALETTE[0], width=1.5),
                                          hoverinfo="skip", showlegend=False), row=li + 1, col=hi + 1)
-    fig.update_xaxes(**_ticks(key_labels, tk), showgrid=False, zeroline=False, constrain="domain", tickangle=0)
+    fig.update_xaxes(**_ticks(key_labels, tk), showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(**_ticks(query_labels, tq), autorange="reversed", showgrid=False, zeroline=False,
                      constrain="domain")
     for i in range(1, n_layers * n_heads + 1):  # square cells: each y axis anchored to its own x axis
