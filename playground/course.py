@@ -47,8 +47,8 @@ TOPIC_ICONS: dict[str, str] = {
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("home", "pages/home.py", "", ":material/home:"),
-    PageInfo("activations", "pages/activations.py", "activations", TOPIC_ICONS["activations"]),
     PageInfo("tensors", "pages/tensors.py", "tensors", TOPIC_ICONS["tensors"]),
+    PageInfo("activations", "pages/activations.py", "activations", TOPIC_ICONS["activations"]),
     PageInfo("optimizers", "pages/optimizers.py", "optimizers", TOPIC_ICONS["optimizers"]),
     PageInfo("build", "pages/build.py", "build", TOPIC_ICONS["build"]),
     PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
