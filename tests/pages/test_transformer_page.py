@@ -166,6 +166,23 @@ def test_training_live_then_replay_and_the_model_in_the_heads_tab():
     assert not at.exception and not at.error
 
 
+def test_stop_mid_training_keeps_the_model_and_its_snapshots():
+    at = open_page()
+    at.number_input(key="transformer.train.epochs").set_value(50).run()
+    at.button(key="transformer.train.start").click().run()
+    at.button(key="transformer.train.stop").click().run()
+    end = time.monotonic() + 60
+    while at.session_state["transformer.run"]["status"] in ("queued", "running") and time.monotonic() < end:
+        time.sleep(0.3)
+        at.run()
+    at.run()
+    run = at.session_state["transformer.run"]
+    assert run["status"] == "stopped" and run["step"] < run["total_steps"]
+    assert at.session_state["transformer.model"]["model"] is not None
+    assert "train.replay_grid" in charts(at)
+    assert not at.exception and not at.error
+
+
 def test_a_diverging_run_is_explained_in_spanish_and_the_model_kept():
     at = open_page("es")
     at.select_slider(key="transformer.train.lr").set_value(10.0).run()
