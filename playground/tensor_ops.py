@@ -72,7 +72,8 @@ def fmt_shape(shape: tuple[int, ...]) -> str:
 
 def _ints_text(text: str, param: str) -> list[int]:
     cleaned = re.sub(r"[()\[\]\s]", "", str(text))
-    parts = [p for p in re.split(r"[,x×;]", cleaned) if p != ""]
+    cleaned = re.sub(r"(?<=\d)[x×](?=[-\d])", ",", cleaned)  # "2x3" as in "a 2x3 matrix"
+    parts = [p for p in re.split(r"[,;]", cleaned) if p != ""]
     try:
         return [int(p) for p in parts]
     except ValueError:
@@ -776,9 +777,9 @@ def _check_values(op: TensorOp, p: dict) -> dict:
     return p
 
 
-def _to_tensors(operands: list[Operand]) -> list[torch.Tensor]:
-    return [torch.from_numpy(np.array(o.values)) if o.make == "numpy" else torch.tensor(o.values)
-            for o in operands]
+def _to_tensors(operands: list[Operand]) -> list:
+    """PyTorch tensors, except NumPy-made operands: those stay arrays, as in the code shown."""
+    return [np.array(o.values) if o.make == "numpy" else torch.tensor(o.values) for o in operands]
 
 
 def _framework_text(exc: BaseException) -> str:
