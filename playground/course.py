@@ -54,6 +54,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
     PageInfo("draw", "pages/draw.py", "draw", TOPIC_ICONS["draw"]),
     PageInfo("transformer", "pages/transformer.py", "transformer", TOPIC_ICONS["transformer"]),
+    PageInfo("gnn", "pages/gnn.py", "gnn", TOPIC_ICONS["gnn"]),
     PageInfo("transfer", "pages/transfer.py", "transfer", TOPIC_ICONS["transfer"]),
 )
 
