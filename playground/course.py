@@ -53,6 +53,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("build", "pages/build.py", "build", TOPIC_ICONS["build"]),
     PageInfo("cnn", "pages/cnn.py", "cnn", TOPIC_ICONS["cnn"]),
     PageInfo("draw", "pages/draw.py", "draw", TOPIC_ICONS["draw"]),
+    PageInfo("rnn", "pages/rnn.py", "rnn", TOPIC_ICONS["rnn"]),
     PageInfo("transformer", "pages/transformer.py", "transformer", TOPIC_ICONS["transformer"]),
     PageInfo("gnn", "pages/gnn.py", "gnn", TOPIC_ICONS["gnn"]),
     PageInfo("transfer", "pages/transfer.py", "transfer", TOPIC_ICONS["transfer"]),

@@ -54,8 +54,8 @@ def plot_forecasts(values: np.ndarray, cut: int, horizon: int, one_step: dict[st
                                      showlegend=first), row=1, col=c)
         fig.update_xaxes(title_text=labels["step"], row=1, col=c, **GRID)
         fig.update_yaxes(row=1, col=c, **GRID)
-    fig.add_annotation(text=labels["forecast"], x=cut + horizon / 2, y=1.0, yref="y domain", xref="x",
-                       showarrow=False, font=dict(size=12, color="#8a6d00"), yanchor="bottom")
+    fig.add_annotation(text=labels["forecast"], x=cut + horizon / 2, y=0.0, yref="y domain", xref="x",
+                       showarrow=False, font=dict(size=12, color="#8a6d00"), yanchor="bottom")  # inside, at the foot
     fig.update_layout(height=420, legend=dict(orientation="h", y=-0.25, x=0), **BASE)
     return fig
 
@@ -77,8 +77,9 @@ def plot_loss_curves(losses: dict[str, list[tuple[float, float]]], names: dict[s
                                  line=dict(color=_color(kind), width=2)))
         fig.add_trace(go.Scatter(x=epochs, y=arr[:, 1], mode="lines", name=f"{name} · {labels['val']}",
                                  line=dict(color=_color(kind), width=2, dash="dot")))
-    fig.update_layout(title=labels["title"], height=340, xaxis_title=labels["epoch"], yaxis_title=labels["loss"],
-                      yaxis_type="log", **BASE)
+    fig.update_layout(title=labels["title"], height=420, xaxis_title=labels["epoch"], yaxis_title=labels["loss"],
+                      yaxis_type="log", yaxis_dtick="D2",
+                      legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=12)), **BASE)
     fig.update_xaxes(**GRID)
     fig.update_yaxes(**GRID)
     return fig
