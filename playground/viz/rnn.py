@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 BASE = dict(margin=dict(l=10, r=10, t=60, b=10), font=dict(size=14), plot_bgcolor="white")
 MODEL_COLORS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c", "naive": "#7f7f7f"}
 GRID = dict(showgrid=True, gridcolor="#e5e5e5", zeroline=False)
+LOG_TICKS = [m * 10.0 ** e for e in range(-4, 3) for m in (1, 2, 5)]  # 1-2-5 ticks, written in full
 
 
 def _color(kind: str) -> str:
@@ -78,7 +79,7 @@ def plot_loss_curves(losses: dict[str, list[tuple[float, float]]], names: dict[s
         fig.add_trace(go.Scatter(x=epochs, y=arr[:, 1], mode="lines", name=f"{name} · {labels['val']}",
                                  line=dict(color=_color(kind), width=2, dash="dot")))
     fig.update_layout(title=labels["title"], height=420, xaxis_title=labels["epoch"], yaxis_title=labels["loss"],
-                      yaxis_type="log", yaxis_dtick="D2",
+                      yaxis_type="log", yaxis_tickvals=LOG_TICKS, yaxis_ticktext=[f"{v:g}" for v in LOG_TICKS],
                       legend=dict(orientation="h", y=-0.25, x=0, font=dict(size=12)), **BASE)
     fig.update_xaxes(**GRID)
     fig.update_yaxes(**GRID)
