@@ -117,7 +117,7 @@ def perceptron_section(name: str, alpha: float | None) -> None:
                                         tr("activations.p.fig")), width="stretch", key="activations.p.fig")
         f, df = evaluate(name, X, alpha)
         st.plotly_chart(plot_activation(X, f, df, saturation_zones(X, df), _labels(), tr("activations.p.curve"),
-                                        point=(float(np.clip(out.z, -5, 5)), out.out), height=300),
+                                        point=(float(np.clip(out.z, -5, 5)), out.out), height=340),
                         width="stretch", key="activations.p.curve")
     if abs(out.slope) < 0.05:
         st.warning(tr("activations.p.saturated", slope=f"{out.slope:.3f}"), icon=":material/trending_flat:")

@@ -603,6 +603,11 @@ def _two(p, rng, lo=-5, hi=5):
     return [Operand("a", _ints(p["_a"], rng, lo, hi)), Operand("b", _ints(p["_b"], rng, lo, hi))]
 
 
+def _compare_operands(p, rng):
+    """a in 0…3 and b in 1…2: every comparison then gives a mix of True and False."""
+    return [Operand("a", _ints(p["_a"], rng, 0, 3)), Operand("b", _ints(p["_b"], rng, 1, 2))]
+
+
 def _shape_param(default: str, name: str = "shape") -> OpParam:
     return OpParam(name, "shape", default)
 
@@ -747,7 +752,7 @@ TENSOR_OPS: dict[str, TensorOp] = {op.key: op for op in (
     TensorOp(
         "compare", "compare",
         (OpParam("op", "choice", "greater", tuple(COMPARISONS)), _shape_param("3, 3", "a"), _shape_param("1, 3", "b")),
-        operands=lambda p, rng: _two(p, rng, 0, 3), prepare=_prep_pair_broadcast, broadcasts=True,
+        operands=_compare_operands, prepare=_prep_pair_broadcast, broadcasts=True,
         torch=lambda p, xs: [_fn(COMPARISONS[p["op"]][1], torch)(xs[0], xs[1])],
         tf=lambda tf, p, xs: [_fn(COMPARISONS[p["op"]][0], tf)(xs[0], xs[1])],
         torch_code=lambda p: _binary_code(COMPARISONS, p, "torch"),

@@ -35,7 +35,9 @@ def plot_activation(x: np.ndarray, f: np.ndarray, df: np.ndarray, zones: list[tu
     lo = min(float(np.min(f)), float(np.min(df)), -0.2)
     hi = max(float(np.max(f)), float(np.max(df)), 1.2)
     pad = 0.08 * (hi - lo)
-    fig.update_layout(title=title, height=height, legend=dict(orientation="h", y=-0.1), **BASE)
+    # The legend hangs below the x tick labels (their room is the bottom margin), at any height.
+    fig.update_layout(title=title, height=height, legend=dict(orientation="h", y=-0.2, yanchor="top"),
+                      **{**BASE, "margin": dict(l=10, r=10, t=50, b=80)})
     fig.update_xaxes(zeroline=True, zerolinecolor="#999", gridcolor="#eee")
     fig.update_yaxes(range=[lo - pad, hi + pad], zeroline=True, zerolinecolor="#999", gridcolor="#eee")
     return fig
