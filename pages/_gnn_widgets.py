@@ -274,7 +274,7 @@ def message_view(sig: str, graph: Graph, pos: np.ndarray) -> None:
         _chart(plot_weight_bars([str(s) for s in sources], step.weights, np.array([attention.get(s, 0.0)
                                                                                     for s in sources]),
                                 {"title": tr("gnn.fig.bars", node=node), "gcn": tr("gnn.fig.weight"),
-                                 "gat": tr("gnn.fig.att")}), "gnn.bars")
+                                 "gat": tr("gnn.fig.att"), "x": tr("gnn.fig.source")}), "gnn.bars")
         st.caption(tr("gnn.mp.attention_caption", total=f"{sum(attention.values()):.3f}"))
 
 

@@ -247,5 +247,6 @@ def plot_weight_bars(names: list[str], gcn: np.ndarray, attention: np.ndarray, l
         go.Bar(x=names, y=attention, name=labels["gat"], marker_color=PALETTE[0]),
     ])
     fig.update_layout(title=labels["title"], barmode="group", height=340, yaxis=dict(gridcolor="#eeeeee"),
+                      xaxis=dict(type="category", title=labels.get("x")),
                       legend=dict(orientation="h", y=-0.3), **BASE)
     return fig
