@@ -146,7 +146,8 @@ _PRESETS = [
     ),
     Preset(
         "simple_self_attention",
-        {"input_shape": [10, 64], "layers": [{"type": "attention", "heads": 1, "key_dim": 32}]},
+        {"input_shape": [20, 1], "layers": [{"type": "attention", "heads": 1, "key_dim": 32}, _FLAT,
+                                            _d(1, "linear")]},
         "sequence",
         "000 · SimpleSelfAttention (Keras)",
         note_key="preset.note.simple_self_attention",

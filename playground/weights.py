@@ -31,9 +31,24 @@ class WeightsError(ValueError):
 
 
 def save_weights(model: torch.nn.Module, spec: ModelSpec) -> bytes:
-    """The model's state (parameters and BatchNorm statistics) as safetensors bytes, spec in metadata."""
+    """The model's state (parameters and BatchNorm statistics) as safetensors bytes, spec in metadata.
+
+    The same weights always give the same bytes (see ``_sorted_header``).
+    """
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    return st_save(state, metadata={"spec": json.dumps(spec.to_dict()), "format": "pt"})
+    return _sorted_header(st_save(state, metadata={"spec": json.dumps(spec.to_dict()), "format": "pt"}))
+
+
+def _sorted_header(data: bytes) -> bytes:
+    """The same safetensors file with its JSON header's keys sorted.
+
+    safetensors writes the metadata in hash-map order, which changes from run to run; the tensor bytes
+    and their offsets do not depend on that order, so sorting the header makes the file byte-stable.
+    """
+    n = int.from_bytes(data[:8], "little")
+    header = json.dumps(json.loads(data[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)  # the format pads its header with spaces to 8-byte alignment
+    return len(header).to_bytes(8, "little") + header + data[8 + n:]
 
 
 def read_spec(data: bytes) -> ModelSpec | None:

