@@ -40,6 +40,15 @@ TEXTS = Path(__file__).resolve().parents[1] / "assets" / "texts"
 LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0)
 MAX_UNITS = 32  # heatmap rows shown at most: more would make each row too thin to read
 SENT_LEN = 32  # words per sentence for the sentiment model
+# Widget options, shared with the page's URL controls (a link may only ask for what a widget offers).
+CELLS = ("lstm", "gru", "rnn")
+TEXT_LANGS = ("es", "en")
+LM_HIDDEN = (32, 64, 128)
+LM_STEPS = (100, 200, 300, 500, 800, 1200)
+SENT_LANGS = ("both", "es", "en")
+SENT_UNITS = (8, 16, 32, 64)
+SENT_DIMS = (8, 16, 32)
+GRAD_HIDDEN = (16, 32, 64)
 
 
 def model_names() -> dict[str, str]:
@@ -144,16 +153,15 @@ def charlm_view() -> None:
     """Paste a text, train a character model on it, then sample with a temperature."""
     st.markdown(tr("rnn.lm.intro"))
     c = st.columns([1, 3])
-    text_lang = c[0].radio(tr("rnn.lm.text_lang"), ("es", "en"), index=("es", "en").index(current_lang()),
+    text_lang = c[0].radio(tr("rnn.lm.text_lang"), TEXT_LANGS, index=TEXT_LANGS.index(current_lang()),
                            format_func=labeler("rnn.lang."), key="rnn.lm.text_lang")
     text = c[1].text_area(tr("rnn.lm.text"), default_text(text_lang), height=180, key=f"rnn.lm.text.{text_lang}",
                           help=tr("rnn.lm.text.help"))
     c = st.columns(4)
-    kind = c[0].selectbox(tr("rnn.cell"), ("lstm", "gru", "rnn"), format_func=labeler("rnn.model."),
-                          key="rnn.lm.kind")
-    hidden = c[1].selectbox(tr("rnn.hidden"), (32, 64, 128), index=1, key="rnn.lm.hidden",
+    kind = c[0].selectbox(tr("rnn.cell"), CELLS, format_func=labeler("rnn.model."), key="rnn.lm.kind")
+    hidden = c[1].selectbox(tr("rnn.hidden"), LM_HIDDEN, index=1, key="rnn.lm.hidden",
                             help=tr("rnn.hidden.help"))
-    steps = c[2].select_slider(tr("rnn.lm.steps"), (100, 200, 300, 500, 800, 1200), value=300, key="rnn.lm.steps",
+    steps = c[2].select_slider(tr("rnn.lm.steps"), LM_STEPS, value=300, key="rnn.lm.steps",
                                help=tr("rnn.lm.steps.help"))
     lr = c[3].select_slider(tr("train.lr"), LRS, value=0.01, key="rnn.lm.lr", format_func=lambda v: f"{v:g}",
                             help=tr("train.lr.help"))
@@ -236,13 +244,12 @@ def sentiment_view() -> None:
 
     st.markdown(tr("rnn.sent.intro"))
     c = st.columns(4)
-    lang = c[0].radio(tr("rnn.sent.lang"), ("both", "es", "en"), format_func=labeler("rnn.lang."), key="rnn.sent.lang")
-    kind = c[1].selectbox(tr("rnn.cell"), ("lstm", "gru", "rnn"), format_func=labeler("rnn.model."),
-                          key="rnn.sent.kind")
+    lang = c[0].radio(tr("rnn.sent.lang"), SENT_LANGS, format_func=labeler("rnn.lang."), key="rnn.sent.lang")
+    kind = c[1].selectbox(tr("rnn.cell"), CELLS, format_func=labeler("rnn.model."), key="rnn.sent.kind")
     bidirectional = c[1].checkbox(tr("rnn.sent.bidirectional"), True, key="rnn.sent.bi",
                                   help=tr("rnn.sent.bidirectional.help"))
-    units = c[2].selectbox(tr("rnn.hidden"), (8, 16, 32, 64), index=2, key="rnn.sent.units")
-    dim = c[2].selectbox(tr("rnn.sent.dim"), (8, 16, 32), index=1, key="rnn.sent.dim", help=tr("rnn.sent.dim.help"))
+    units = c[2].selectbox(tr("rnn.hidden"), SENT_UNITS, index=2, key="rnn.sent.units")
+    dim = c[2].selectbox(tr("rnn.sent.dim"), SENT_DIMS, index=1, key="rnn.sent.dim", help=tr("rnn.sent.dim.help"))
     epochs = c[3].number_input(tr("train.epochs"), 1, 60, 15, key="rnn.sent.epochs")
     lr = c[3].select_slider(tr("train.lr"), LRS, value=0.01, key="rnn.sent.lr", format_func=lambda v: f"{v:g}")
     try:
@@ -395,7 +402,7 @@ def gradient_view() -> None:
     length = c[0].slider(tr("rnn.grad.length"), 20, 300, 100, 10, key="rnn.grad.length")
     bias = c[1].slider(tr("rnn.grad.forget_bias"), 0.0, 3.0, 1.0, 0.5, key="rnn.grad.bias",
                        help=tr("rnn.grad.forget_bias.help"))
-    hidden = c[2].selectbox(tr("rnn.hidden"), (16, 32, 64), index=1, key="rnn.grad.hidden")
+    hidden = c[2].selectbox(tr("rnn.hidden"), GRAD_HIDDEN, index=1, key="rnn.grad.hidden")
     with_gru = c[3].checkbox(tr("rnn.grad.gru"), False, key="rnn.grad.gru")
     kinds = ("rnn", "lstm", "gru") if with_gru else ("rnn", "lstm")
     norms = {k: _grad_norms(k, int(length), int(hidden), float(bias)) for k in kinds}

@@ -58,6 +58,7 @@ from playground.viz.training import plot_curves
 
 S = st.session_state
 DIMS = (4, 6, 8, 12, 16)
+MAX_TEXT = 200  # characters of the typed sentence (MAX_WORDS words are used; a link carries it whole)
 DEFAULT_REVIEW = {"en": "the movie was not good at all", "es": "la película no fue nada buena"}
 
 
@@ -78,8 +79,8 @@ def steps_view(prefix: str) -> None:
     """Type a sentence; every step of one attention head as a heatmap with the words on its axes."""
     lang = current_lang()
     c = st.columns([3, 1, 1])
-    text = c[0].text_input(tr("transformer.steps.sentence"), DEFAULT_SENTENCE[lang], key=f"{prefix}.sentence.{lang}",
-                           help=tr("transformer.steps.sentence.help", n=MAX_WORDS))
+    text = c[0].text_input(tr("transformer.steps.sentence"), DEFAULT_SENTENCE[lang], max_chars=MAX_TEXT,
+                           key=f"{prefix}.sentence.{lang}", help=tr("transformer.steps.sentence.help", n=MAX_WORDS))
     dim = c[1].select_slider(tr("transformer.steps.dim"), DIMS, value=8, key=f"{prefix}.dim",
                              help=tr("transformer.steps.dim.help"))
     kind = c[2].radio(tr("transformer.steps.proj"), PROJECTIONS, format_func=labeler("transformer.steps.proj."),

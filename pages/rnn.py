@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from pages._rnn_widgets import (
+    CELLS,
+    GRAD_HIDDEN,
+    LM_HIDDEN,
+    LM_STEPS,
     LRS,
+    SENT_DIMS,
+    SENT_LANGS,
+    SENT_UNITS,
+    TEXT_LANGS,
     charlm_view,
     fold_series,
     gradient_view,
@@ -17,7 +25,7 @@ from pages._rnn_widgets import (
     show_job_error,
     text_inside,
 )
-from pages._ui import labeler, router_guard, show_error, tr
+from pages._ui import labeler, router_guard, share_link, show_error, tr, url_state
 from playground.data import DatasetError
 from playground.series import (
     SERIES_KINDS,
@@ -30,12 +38,72 @@ from playground.series import (
     split_point,
     train_forecasters,
 )
+from playground.share import Control, choice, number
 from playground.viz.rnn import plot_forecasts, plot_loss_curves, plot_series
 
 router_guard()
 
 S = st.session_state
 DEMO = SeriesConfig(window=20, horizon=25, hidden=24, epochs=15, lr=0.01)
+N_RANGE = (150, 1000)  # points of a generated series
+HIDDEN = (8, 16, 24, 32, 64)
+MODELS = ("rnn", "lstm", "gru")
+MODELS_URL = "rnn.url.models"  # the model picks as one text "rnn,gru", as the URL carries them
+
+
+def _flag(text: str) -> bool:
+    value = {"true": True, "false": False}.get(text.strip().lower())
+    if value is None:
+        raise ValueError(text)
+    return value
+
+
+def flag(name: str, key: str) -> Control:
+    """A URL control for a checkbox or toggle: ``true`` or ``false`` in the link (any case)."""
+    return Control(name, key, _flag, lambda v: isinstance(v, bool))
+
+
+def _picks(text: str) -> str:
+    """``"gru, rnn"`` -> ``"rnn,gru"`` (the multiselect's order); an unknown model makes the value bad."""
+    picks = [p.strip() for p in text.split(",") if p.strip()]
+    if any(p not in MODELS for p in picks):
+        raise ValueError(text)
+    return ",".join(m for m in MODELS if m in picks)
+
+
+# The settings a shared link carries, by URL name (an uploaded CSV or a trained model cannot travel in a URL).
+# The Time series tab has plain names; the other tabs' names start with their part (lm_, sent_, grad_).
+URL_CONTROLS = (
+    choice("series", "rnn.series.kind", SERIES_KINDS), number("n", "rnn.series.n", *N_RANGE),
+    number("noise", "rnn.series.noise", 0.0, 0.5, float), number("seed", "rnn.series.seed", 0, 10_000),
+    number("window", "rnn.series.window", 2, 80),
+    number("horizon", "rnn.series.horizon", 1, N_RANGE[1] - split_point(N_RANGE[1], 0.25)),
+    choice("hidden", "rnn.series.hidden", HIDDEN, int), number("epochs", "rnn.series.epochs", 1, 200),
+    Control("models", MODELS_URL, _picks, lambda v: True), choice("lr", "rnn.series.lr", LRS, float),
+    choice("part", "rnn.text.part", ("lm", "sentiment")),
+    choice("lm_lang", "rnn.lm.text_lang", TEXT_LANGS), choice("lm_cell", "rnn.lm.kind", CELLS),
+    choice("lm_hidden", "rnn.lm.hidden", LM_HIDDEN, int), choice("lm_steps", "rnn.lm.steps", LM_STEPS, int),
+    choice("lm_lr", "rnn.lm.lr", LRS, float), number("lm_temp", "rnn.lm.temperature", 0.1, 2.0, float),
+    choice("sent_lang", "rnn.sent.lang", SENT_LANGS), choice("sent_cell", "rnn.sent.kind", CELLS),
+    flag("sent_bi", "rnn.sent.bi"), choice("sent_hidden", "rnn.sent.units", SENT_UNITS, int),
+    choice("sent_dim", "rnn.sent.dim", SENT_DIMS, int), number("sent_epochs", "rnn.sent.epochs", 1, 60),
+    choice("sent_lr", "rnn.sent.lr", LRS, float),
+    number("grad_len", "rnn.grad.length", 20, 300), number("grad_bias", "rnn.grad.bias", 0.0, 3.0, float),
+    choice("grad_hidden", "rnn.grad.hidden", GRAD_HIDDEN, int), flag("grad_gru", "rnn.grad.gru"),
+)
+
+
+def settings_in_url() -> dict[str, str]:
+    """``url_state`` for this page; the model multiselect travels as ``models=rnn,gru`` through a text copy."""
+    first = "rnn.url_loaded" not in S
+    if "rnn.series.models" in S:
+        S[MODELS_URL] = ",".join(S["rnn.series.models"])
+    else:
+        S.pop(MODELS_URL, None)
+    params = url_state("rnn", URL_CONTROLS)
+    if first and MODELS_URL in S:
+        S["rnn.series.models"] = [m for m in S[MODELS_URL].split(",") if m]
+    return params
 
 
 @st.cache_resource(show_spinner=False)
@@ -64,7 +132,7 @@ def _series_values() -> np.ndarray | None:
             return None
         st.caption(tr("rnn.csv.loaded", column=column, n=len(values)))
         return values
-    n = c[1].slider(tr("rnn.series.n"), 150, 1000, 300, 50, key="rnn.series.n")
+    n = c[1].slider(tr("rnn.series.n"), *N_RANGE, 300, 50, key="rnn.series.n")
     noise = c[2].slider(tr("rnn.series.noise"), 0.0, 0.5, 0.1, 0.05, key="rnn.series.noise")
     seed = c[3].number_input(tr("train.seed"), 0, 10_000, 0, key="rnn.series.seed")
     return make_series(kind, int(n), float(noise), int(seed))
@@ -74,13 +142,14 @@ def _series_config(n: int) -> SeriesConfig:
     c = st.columns(4)
     window = c[0].slider(tr("rnn.series.window"), 2, 80, 20, key="rnn.series.window", help=tr("rnn.series.window.help"))
     test_n = n - split_point(n, 0.25)
+    if S.get("rnn.series.horizon", 1) > max(2, test_n):  # a shorter series (or a link's horizon) than it was set for
+        S["rnn.series.horizon"] = max(2, test_n)
     horizon = c[1].slider(tr("rnn.series.horizon"), 1, max(2, test_n), min(25, test_n), key="rnn.series.horizon",
                           help=tr("rnn.series.horizon.help"))
-    hidden = c[2].selectbox(tr("rnn.hidden"), (8, 16, 24, 32, 64), index=2, key="rnn.series.hidden",
-                            help=tr("rnn.hidden.help"))
+    hidden = c[2].selectbox(tr("rnn.hidden"), HIDDEN, index=2, key="rnn.series.hidden", help=tr("rnn.hidden.help"))
     epochs = c[3].number_input(tr("train.epochs"), 1, 200, 15, key="rnn.series.epochs")
     c = st.columns([3, 1])
-    kinds = c[0].multiselect(tr("rnn.series.models"), ("rnn", "lstm", "gru"), default=["rnn", "lstm", "gru"],
+    kinds = c[0].multiselect(tr("rnn.series.models"), MODELS, default=list(MODELS),
                              format_func=labeler("rnn.model."), key="rnn.series.models")
     lr = c[1].select_slider(tr("train.lr"), LRS, value=0.01, key="rnn.series.lr", format_func=lambda v: f"{v:g}",
                             help=tr("train.lr.help"))
@@ -157,7 +226,11 @@ def inside_tab() -> None:
     gradient_view()
 
 
-st.title(tr("page.rnn.title"))
+shared = settings_in_url()  # before the title row: a bad link's warning gets the page's width, not the button's
+head = st.columns([6, 1], vertical_alignment="bottom")
+head[0].title(tr("page.rnn.title"))
+with head[1]:
+    share_link(shared)
 st.markdown(tr("rnn.intro"))
 tab_series, tab_text, tab_inside = st.tabs([tr("rnn.tab.series"), tr("rnn.tab.text"), tr("rnn.tab.inside")])
 with tab_series:
