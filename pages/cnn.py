@@ -118,10 +118,11 @@ def _network_tab() -> None:
         feature_maps_view(model, spec, x, "cnn.net")
 
 
+link = url_state("cnn", URL_CONTROLS)  # before the title row: a bad link's warning gets the full width
 head = st.columns([6, 1], vertical_alignment="bottom")
 head[0].title(tr("page.cnn.title"))
 with head[1]:
-    share_link(url_state("cnn", URL_CONTROLS))
+    share_link(link)
 st.markdown(tr("cnn.intro"))
 tab_conv, tab_net = st.tabs([tr("cnn.tab.conv"), tr("cnn.tab.net")])
 with tab_conv:

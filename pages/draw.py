@@ -90,10 +90,11 @@ def inside(model, spec, x) -> None:
 
 
 def main() -> None:
+    link = url_state("draw", URL_CONTROLS)  # before the title row: a bad link's warning gets the full width
     head = st.columns([6, 1], vertical_alignment="bottom")
     head[0].title(tr("page.draw.title"))
     with head[1]:
-        share_link(url_state("draw", URL_CONTROLS))
+        share_link(link)
     st.markdown(tr("draw.intro"))
     model, spec = choose_model()
     left, right = st.columns(2)
