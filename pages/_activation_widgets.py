@@ -32,6 +32,7 @@ X = np.linspace(-5, 5, 801)  # the plotted range of x
 TOYS = ("circle", "xor", "gaussians", "spiral")
 LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 ALPHA_RANGE = {"leaky_relu": (0.0, 0.5, 0.01), "elu": (0.1, 3.0, 0.1)}  # min, max, step
+UNITS = (2, 3, 4, 6, 8, 12, 16)  # hidden units per layer on offer
 
 
 def _labels() -> dict[str, str]:
@@ -69,7 +70,7 @@ def functions_section(name: str, alpha: float | None) -> None:
         st.code(f"# PyTorch\ny = {torch_line}\n# Keras / TensorFlow\ny = {keras_line}", language="python")
 
 
-def _parse_logits(text: str) -> np.ndarray:
+def parse_logits(text: str) -> np.ndarray:
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     values = np.array([float(p) for p in parts], dtype=np.float64)  # ValueError on a word
     if not 2 <= len(values) <= 10 or not np.isfinite(values).all():
@@ -85,7 +86,7 @@ def softmax_section() -> None:
     temp = c[1].slider(tr("activations.softmax.t"), 0.1, 5.0, 1.0, step=0.1, key="activations.softmax.t",
                        help=tr("activations.softmax.t.help"))
     try:
-        z = _parse_logits(text)
+        z = parse_logits(text)
     except ValueError:
         st.error(tr("activations.softmax.bad", text=text), icon=":material/error:")
         return
@@ -138,7 +139,7 @@ def _train_settings(name: str, alpha: float | None) -> dict:
                              key="activations.train.dataset")
     noise = c[0].slider(tr("activations.train.noise"), 0.0, 0.5, 0.0, 0.05, key="activations.train.noise")
     layers = c[1].number_input(tr("activations.train.layers"), 1, 4, 2, key="activations.train.layers")
-    units = c[1].select_slider(tr("activations.train.units"), (2, 3, 4, 6, 8, 12, 16), 8, key="activations.train.units")
+    units = c[1].select_slider(tr("activations.train.units"), UNITS, 8, key="activations.train.units")
     lr = c[2].select_slider(tr("activations.train.lr"), LRS, 0.03, key="activations.train.lr",
                             format_func=lambda v: f"{v:g}", help=tr("activations.train.lr.help"))
     epochs = c[2].number_input(tr("activations.train.epochs"), 5, 500, 100, step=5, key="activations.train.epochs")

@@ -25,6 +25,9 @@ S = st.session_state
 EXAMPLE = "# two groups joined by one edge\n0 1\n0 2\n1 2\n2 3\n3 4\n3 5\n4 5\n"
 EXAMPLE_LABELS = ""  # without classes the example gets its two Louvain communities
 LIVE_UPDATES = 8  # redraws of the graph while training
+HIDDEN = (2, 4, 8, 16, 32, 64)  # the hidden widths on offer
+LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+SBM_MAX_SIZE = MAX_NODES // 6  # nodes per block: six blocks still fit the node limit
 
 
 def _chart(fig, key: str) -> None:
@@ -44,7 +47,7 @@ def _graph(key: str, options: tuple) -> tuple[Graph, np.ndarray]:
 def _sbm_options() -> tuple:
     c = st.columns(5)
     k = int(c[0].number_input(tr("gnn.sbm.blocks"), 2, 6, 3, key="gnn.sbm.blocks", help=tr("gnn.sbm.blocks.help")))
-    size = int(c[1].number_input(tr("gnn.sbm.size"), 2, MAX_NODES // 6, 25, key="gnn.sbm.size"))
+    size = int(c[1].number_input(tr("gnn.sbm.size"), 2, SBM_MAX_SIZE, 25, key="gnn.sbm.size"))
     p_in = c[2].slider(tr("gnn.sbm.p_in"), 0.01, 1.0, 0.3, 0.01, key="gnn.sbm.p_in", help=tr("gnn.sbm.p_in.help"))
     p_out = c[3].slider(tr("gnn.sbm.p_out"), 0.0, 1.0, 0.02, 0.01, key="gnn.sbm.p_out",
                         help=tr("gnn.sbm.p_out.help"))
@@ -114,14 +117,14 @@ def config_form():
                      help=tr("gnn.model.help"))
     c = st.columns(2)
     layers = int(c[0].number_input(tr("gnn.layers"), 1, 4, 2, key="gnn.layers", help=tr("gnn.layers.help")))
-    hidden = int(c[1].select_slider(tr("gnn.hidden"), (2, 4, 8, 16, 32, 64), 16, key="gnn.hidden",
+    hidden = int(c[1].select_slider(tr("gnn.hidden"), HIDDEN, 16, key="gnn.hidden",
                                     help=tr("gnn.hidden.help")))
     c = st.columns(2)
     heads = int(c[0].number_input(tr("gnn.heads"), 1, 8, 2, key="gnn.heads", help=tr("gnn.heads.help"),
                                   disabled=model != "gat"))
     dropout = c[1].slider(tr("gnn.dropout"), 0.0, 0.9, 0.5, 0.05, key="gnn.dropout", help=tr("gnn.dropout.help"))
     c = st.columns(2)
-    lr = c[0].select_slider(tr("gnn.lr"), (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0), 0.01, key="gnn.lr")
+    lr = c[0].select_slider(tr("gnn.lr"), LRS, 0.01, key="gnn.lr")
     epochs = int(c[1].number_input(tr("gnn.epochs"), 1, 1000, 200, 50, key="gnn.epochs"))
     c = st.columns(2)
     per_class = int(c[0].number_input(tr("gnn.per_class"), 1, 50, 1, key="gnn.per_class",

@@ -38,7 +38,7 @@ def _grid(surface: str):
     return surface_grid(surface, 140)
 
 
-def _lr_options(optimizer: str) -> list[float]:
+def lr_options(optimizer: str) -> list[float]:
     presets = {preset_lr(s, optimizer, p) for s in SURFACES for p in LR_PRESETS}
     return sorted(set(LR_GRID) | presets)
 
@@ -50,7 +50,7 @@ def _rates(surface: str, chosen: list[str], key_prefix: str) -> dict[str, float]
     if preset != "custom":
         return {o: preset_lr(surface, o, preset) for o in chosen}
     cols = st.columns(3)
-    return {o: cols[i % 3].select_slider(f"lr · {NAMES[o]}", _lr_options(o), value=preset_lr(surface, o),
+    return {o: cols[i % 3].select_slider(f"lr · {NAMES[o]}", lr_options(o), value=preset_lr(surface, o),
                                          format_func=lambda v: f"{v:g}", key=f"{key_prefix}.lr.{surface}.{o}")
             for i, o in enumerate(chosen)}
 

@@ -1,6 +1,8 @@
 """Tensors: the operations of the TensorFlow notes, side by side in PyTorch and TensorFlow, as coloured grids."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from pages._tensor_widgets import (
@@ -11,14 +13,77 @@ from pages._tensor_widgets import (
     show_problem,
     tensorflow_module,
 )
-from pages._ui import labeler, router_guard, tr
-from playground.tensor_ops import GROUPS, TENSOR_OPS, TensorProblem, run_op
+from pages._ui import labeler, router_guard, share_link, tr, url_state
+from playground.share import Control, choice, number, read_values
+from playground.tensor_ops import GROUPS, TENSOR_OPS, OpParam, TensorProblem, run_op
 
 router_guard()
 
 S = st.session_state
+# The settings a shared link carries: the group, the operation and its parameters (shapes typed as text), and
+# the seed of the input numbers. An op's parameters go by their own names, except two the page itself uses.
+GROUP = choice("group", "tensors.group", GROUPS)
+SEED = number("seed", "tensors.seed", 0, 9999)
+RENAMED = {"op": "fn", "seed": "rng_seed"}
+OP_NAMES = ("op", *sorted({RENAMED.get(p.name, p.name) for op in TENSOR_OPS.values() for p in op.params}))
+SHAPE_TEXT = re.compile(r"[0-9\s,;()\[\]xX×+-]{0,40}")  # what shape, ints and axis fields are typed with
 
-st.title(tr("page.tensors.title"))
+
+def _flag(text: str) -> bool:
+    """A checkbox's value in a link: true/false (as written back), also 1/0, yes/no, on/off."""
+    low = text.strip().lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def _param_control(key: str, prm: OpParam) -> Control:
+    name, wkey = RENAMED.get(prm.name, prm.name), f"tensors.{key}.{prm.name}"
+    if prm.kind in ("shape", "ints", "axis"):
+        return Control(name, wkey, str, lambda v: SHAPE_TEXT.fullmatch(v) is not None)
+    if prm.kind == "int":
+        return number(name, wkey, int(prm.lo), int(prm.hi))
+    if prm.kind == "float":
+        return number(name, wkey, float(prm.lo), float(prm.hi), float)
+    if prm.kind == "bool":
+        return Control(name, wkey, _flag, lambda v: isinstance(v, bool))
+    return choice(name, wkey, prm.choices)
+
+
+def url_controls() -> tuple:
+    """This run's URL controls: the operation of the group shown (each group has its own radio) and that
+    operation's parameters. On the page's first run they are the link's (the widgets do not exist yet); a link
+    with an operation and no group opens that operation's group."""
+    first, link = "tensors.url_loaded" not in S, st.query_params.to_dict()
+    if first and "group" not in link and link.get("op") in TENSOR_OPS:
+        S[GROUP.key] = TENSOR_OPS[link["op"]].group
+    group = S.get(GROUP.key, GROUPS[0])
+    if first:
+        group = read_values(link, (GROUP,))[0].get(GROUP.key, group)
+    ops = [k for k, op in TENSOR_OPS.items() if op.group == group]
+    op_control = choice("op", f"tensors.op.{group}", ops)
+    key = S.get(op_control.key, ops[0])
+    if first:
+        key = read_values(link, (op_control,))[0].get(op_control.key, key)
+    return (GROUP, op_control, *(_param_control(key, prm) for prm in TENSOR_OPS[key].params), SEED)
+
+
+def page_url_state() -> dict[str, str]:
+    """``url_state`` for this page; another operation's parameters leave the address."""
+    params = url_state("tensors", url_controls())
+    for name in OP_NAMES:
+        if name not in params and name in st.query_params:
+            del st.query_params[name]
+    return params
+
+
+head = st.columns([6, 1], vertical_alignment="bottom")
+head[0].title(tr("page.tensors.title"))
+shared = page_url_state()  # a warning about a bad link value goes full width, under the title
+with head[1]:
+    share_link(shared)
 st.markdown(tr("tensors.intro"))
 
 c = st.columns([3, 4])

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._transfer_widgets import backbone_info, compare_view, freeze_view, imagenet_view, samples_view, settings
-from pages._ui import router_guard, show_error, tr
-from playground.transfer import TransferError
+from pages._transfer_widgets import (
+    FACTORS,
+    LRS,
+    PER_CLASS,
+    backbone_info,
+    compare_view,
+    freeze_view,
+    imagenet_view,
+    samples_view,
+    settings,
+)
+from pages._ui import router_guard, share_link, show_error, tr, url_state
+from playground.share import choice, number
+from playground.transfer import TARGETS, TransferError
 
 router_guard()
 
-st.title(tr("page.transfer.title"))
+CFG = "transfer.cfg"  # the key prefix of the comparison's settings
+# The settings a shared link carries (the trained networks cannot travel in a URL).
+URL_CONTROLS = (choice("target", f"{CFG}.target", TARGETS), choice("per_class", f"{CFG}.per_class", PER_CLASS, int),
+                number("epochs", f"{CFG}.epochs", 1, 100), choice("lr", f"{CFG}.lr", LRS, float),
+                choice("unfreeze", f"{CFG}.unfreeze", (1, 2), int), choice("factor", f"{CFG}.factor", FACTORS, float))
+
+head = st.columns([6, 1], vertical_alignment="bottom")
+head[0].title(tr("page.transfer.title"))
+shared = url_state("transfer", URL_CONTROLS)  # a warning about a bad link value goes full width, under the title
+with head[1]:
+    share_link(shared)
 st.markdown(tr("transfer.intro"))
 backbone_info()
-config = settings("transfer.cfg")
+config = settings(CFG)
 st.subheader(tr("transfer.freeze.header"))
 st.markdown(tr("transfer.freeze.intro"))
 try:
