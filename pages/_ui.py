@@ -188,6 +188,8 @@ def url_state(page: str, controls) -> dict[str, str]:
         st.session_state.update(values)
         if dropped:
             st.warning(tr("share.dropped", items=", ".join(dropped)), icon=":material/link_off:")
+            for item in dropped:  # said once: a reload or a copied address does not repeat the bad value
+                st.query_params.pop(item.split("=", 1)[0], None)
     params = params_of(st.session_state, controls)
     for name, value in params.items():
         if st.query_params.get(name) != value:

@@ -117,3 +117,4 @@ def test_draw_page_bad_method_in_link_is_named():
     at.switch_page("pages/draw.py").run()
     assert not at.exception
     assert any("method=magic" in w.value for w in at.warning)
+    assert query(at).get("method") != "magic"  # named once, then gone from the address bar
