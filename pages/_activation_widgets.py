@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages._ui import labeler, session_id, show_error, tr
+from pages._ui import labeler, live_drawn, live_fragment, session_id, show_error, tr
 from playground.activations import (
     ACTIVATIONS,
     build_mlp,
@@ -240,10 +240,6 @@ def _live(data) -> None:
         total = sum(d for d, _ in dead)
         which = "relu" if cfg["act"] == "relu" else "other"
         st.caption(tr(f"activations.dead.caption.{which}", n=total, name=tr(f"activations.name.{cfg['act']}")))
-    if S.get("activations.job") is None and S.get("activations.live_was_active"):
-        S["activations.live_was_active"] = False
-        st.rerun(scope="app")  # the buttons change back
-    S["activations.live_was_active"] = S.get("activations.job") is not None
 
 
 def _stop() -> None:
@@ -273,4 +269,5 @@ def training_section(name: str, alpha: float | None) -> None:
     if job is not None and job.status == "queued":
         st.info(tr("activations.train.queued"), icon=":material/hourglass_top:")
     shown = S["activations.net"]["cfg"]  # while a run goes on, its own dataset is drawn
-    st.fragment(_live, run_every=0.5 if job is not None else None)(toy(shown["dataset"], shown["noise"]))
+    live_fragment("activations", "activations.job", _live, toy(shown["dataset"], shown["noise"]))
+    live_drawn("activations", "activations.job")

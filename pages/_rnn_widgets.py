@@ -8,7 +8,6 @@ and Stop works; a fragment drains the job's events every half second.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from pages._ui import current_lang, labeler, session_id, show_error, tr
+from pages._ui import current_lang, labeler, live_fragment, session_id, show_error, tr
 from playground import runs
 from playground.charlm import CharConfig, CharDone, CharLMError, CharStep, next_char_probs, sample, train_charlm
 from playground.data import DatasetError, load_dataset
@@ -82,7 +81,7 @@ def job_block(name: str, start: Callable[[], Callable], fold: Callable[[list], N
                 key=f"rnn.{name}.start", on_click=S.__setitem__, args=(f"rnn.{name}.requested", True))
     c[1].button(tr("train.stop"), icon=":material/stop:", disabled=job is None, key=f"rnn.{name}.stop",
                 on_click=lambda: S[job_key].stop() if S.get(job_key) else None)
-    st.fragment(partial(_live, name, fold), run_every=0.5 if job is not None else None)()
+    live_fragment(f"rnn.{name}", job_key, _live, name, fold)
 
 
 def _live(name: str, fold: Callable[[list], None]) -> None:
@@ -95,8 +94,7 @@ def _live(name: str, fold: Callable[[list], None]) -> None:
             if job.error:
                 S[f"rnn.{name}.error"] = ("train.crashed", {"detail": job.error[:120]})
             S.pop(f"rnn.{name}.job", None)
-            _manager().forget(job)
-            st.rerun(scope="app")  # the job is over: draw its results (outside this fragment) at once
+            _manager().forget(job)  # live_fragment then asks for a full run: the results lie outside
     share, text = S.get(f"rnn.{name}.progress", (None, ""))
     if share is not None and (job is not None or share > 0):
         st.progress(min(1.0, share), text=text)

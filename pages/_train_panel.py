@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages._ui import labeler, session_alive, session_id, show_error, tr
+from pages._ui import labeler, live_drawn, live_fragment, session_alive, session_id, show_error, tr
 from playground import limits, runs
 from playground.data import DATASETS, DatasetError, load_dataset
 from playground.evaluate import classification_report, decision_grid, extent_of, forward_fn
@@ -180,10 +180,19 @@ def _live() -> None:
     if run["steps"]:  # before the first epoch ends, the step loss takes the wide column
         (c[1] if run["history"] else c[0]).plotly_chart(plot_step_loss(run["steps"], tr("train.step_loss")),
                                                         width="stretch")
-    if job is None and S.get("train.live_was_active"):
-        S["train.live_was_active"] = False
-        st.rerun(scope="app")
-    S["train.live_was_active"] = job is not None
+
+
+def _live_then_results(data) -> None:
+    """The live view, then (once the job has ended) the results and the run history, in one fragment.
+
+    Drawn outside the fragment, the results lost elements under load: in the 10-student load test a
+    fragment tick landing next to the page's full rerun left the heading, the metric and the confusion
+    matrix out of the page for half of the students. Inside it they are drawn by whichever run comes last.
+    """
+    _live()
+    if S.get("train.job") is None:
+        _results(data)
+        _history()
 
 
 def _results(data) -> None:
@@ -295,8 +304,7 @@ def training_panel(spec: ModelSpec, key: str) -> None:
                 key="train.start", on_click=S.__setitem__, args=("train.requested", True))
     c[1].button(tr("train.stop"), icon=":material/stop:", disabled=job is None, key="train.stop",
                 on_click=lambda: S["train.job"].stop() if S.get("train.job") else None)
-    st.fragment(_live, run_every=0.5 if job is not None else None)()
-    _results(data)
-    _history()
+    live_fragment("train", "train.job", _live_then_results, data)
     if "save" not in S.get("share.hidden", frozenset()):
         _save_load(spec)
+    live_drawn("train", "train.job")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pages._train_panel import job_manager
-from pages._ui import labeler, session_id, show_error, tr
+from pages._ui import labeler, live_drawn, live_fragment, session_id, show_error, tr
 from playground import transfer as tl
 from playground.viz.training import plot_image_grid
 from playground.viz.transfer import plot_curves, plot_final, plot_freeze
@@ -193,7 +193,8 @@ def compare_view(config: tl.TransferConfig, data: tl.TargetData | None) -> None:
                 key="transfer.start", on_click=S.__setitem__, args=("transfer.requested", True))
     c[1].button(tr("transfer.stop"), icon=":material/stop:", disabled=job is None, key="transfer.stop",
                 on_click=lambda: S["transfer.job"].stop() if S.get("transfer.job") else None)
-    st.fragment(_live, run_every=0.5 if job is not None else None)()
+    live_fragment("transfer", "transfer.job", _live)
+    live_drawn("transfer", "transfer.job")
 
 
 # ---------------------------------------------------------------- ImageNet weights, when cached

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from pages._ui import current_lang, labeler, session_id, show_error, tr
+from pages._ui import current_lang, labeler, live_drawn, live_fragment, session_id, show_error, tr
 from playground import runs
 from playground.attention import (
     DEFAULT_SENTENCE,
@@ -394,10 +394,6 @@ def _live() -> None:
             width="stretch", key="transformer.train.align")
     if job is not None:
         _snapshot_view(snaps[-1], "transformer.train.live_grid")
-    if job is None and S.get("transformer.live_was_active"):
-        S["transformer.live_was_active"] = False
-        st.rerun(scope="app")
-    S["transformer.live_was_active"] = job is not None
 
 
 def _scrub() -> None:
@@ -442,5 +438,6 @@ def train_view() -> None:
                 key="transformer.train.start", on_click=S.__setitem__, args=("transformer.requested", True))
     c[1].button(tr("train.stop"), icon=":material/stop:", disabled=job is None, key="transformer.train.stop",
                 on_click=lambda: S["transformer.job"].stop() if S.get("transformer.job") else None)
-    st.fragment(_live, run_every=0.5 if job is not None else None)()
+    live_fragment("transformer", "transformer.job", _live)
     _scrub()
+    live_drawn("transformer", "transformer.job")

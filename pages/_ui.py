@@ -195,3 +195,51 @@ def url_state(page: str, controls) -> dict[str, str]:
         if st.query_params.get(name) != value:
             st.query_params[name] = value
     return params
+
+
+# ---------------------------------------------------------------- live job fragments
+LIVE_TICK_S = 0.5  # while the job runs
+CHECK_TICK_S = 2.0  # after it ended, until a full run has drawn its end
+
+
+def live_fragment(prefix: str, job_key: str, body, *args) -> None:
+    """Run ``body(*args)`` as the live view of the background job in ``st.session_state[job_key]``.
+
+    The fragment reruns itself every ``LIVE_TICK_S`` while the job runs. What the page draws from a finished
+    job (results, the Train button) lies outside the fragment, so once the job has ended the fragment asks
+    for a full run, and asks again on later ticks until a full run has reached ``live_drawn(prefix, ...)``.
+    Under load (30 students on 2 cores) a single request could be lost and the page then waited forever.
+    A timer left over from a full run that did reach its end asks for one more, which declares none.
+    """
+    S = st.session_state
+    undrawn, ticking = f"{prefix}.undrawn", f"{prefix}.ticking"
+
+    def run() -> None:
+        before = S.get(job_key)
+        body(*args)  # collects the job's events; drops the job from the session once it has ended
+        if S.get(job_key) is not None:
+            S[undrawn] = True
+        elif S.get(undrawn) and (before is not None or _fragment_only_run()):
+            # Ended now, or ended earlier with no full run since: what this run drew above the fragment
+            # (the Train button, still disabled) is stale either way.
+            st.rerun(scope="app")
+        elif S.get(ticking) and _fragment_only_run():
+            st.rerun(scope="app")  # nothing left to show: a full run stops this timer
+
+    every = LIVE_TICK_S if S.get(job_key) is not None else CHECK_TICK_S if S.get(undrawn) else None
+    S[ticking] = every is not None
+    st.fragment(run, run_every=every)()
+
+
+def live_drawn(prefix: str, job_key: str) -> None:
+    """Call where a full run of the page has drawn everything that depends on the end of the job."""
+    if st.session_state.get(job_key) is None:
+        st.session_state.pop(f"{prefix}.undrawn", None)
+
+
+def _fragment_only_run() -> bool:
+    """True in a fragment's own rerun (its timer tick), False when a full run of the page calls it inline."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)

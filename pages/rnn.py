@@ -25,7 +25,7 @@ from pages._rnn_widgets import (
     show_job_error,
     text_inside,
 )
-from pages._ui import labeler, router_guard, share_link, show_error, tr, url_state
+from pages._ui import labeler, live_drawn, router_guard, share_link, show_error, tr, url_state
 from playground.data import DatasetError
 from playground.series import (
     SERIES_KINDS,
@@ -244,3 +244,5 @@ with tab_text:
         sentiment_view()
 with tab_inside:
     inside_tab()
+for name in ("series", "lm", "sent"):  # this full run drew every job's results: their live views may stop ticking
+    live_drawn(f"rnn.{name}", f"rnn.{name}.job")
