@@ -198,21 +198,20 @@ def url_state(page: str, controls) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- live job fragments
-LIVE_TICK_S = 0.5  # while the job runs
-CHECK_TICK_S = 2.0  # after it ended, until a full run has drawn its end
+LIVE_TICK_S = 0.5
 
 
 def live_fragment(prefix: str, job_key: str, body, *args) -> None:
     """Run ``body(*args)`` as the live view of the background job in ``st.session_state[job_key]``.
 
     The fragment reruns itself every ``LIVE_TICK_S`` while the job runs. What the page draws from a finished
-    job (results, the Train button) lies outside the fragment, so once the job has ended the fragment asks
-    for a full run, and asks again on later ticks until a full run has reached ``live_drawn(prefix, ...)``.
-    Under load (30 students on 2 cores) a single request could be lost and the page then waited forever.
-    A timer left over from a full run that did reach its end asks for one more, which declares none.
+    job outside the fragment (the Train button) needs a full run, so once the job has ended the fragment asks
+    for one, and asks again on later ticks until a full run has reached ``live_drawn(prefix, ...)``: a single
+    request could be lost under load. The full run that follows declares no timer, so the ticks stop there
+    (a leftover timer meeting later full reruns made elements vanish from the page in the load test).
     """
     S = st.session_state
-    undrawn, ticking = f"{prefix}.undrawn", f"{prefix}.ticking"
+    undrawn = f"{prefix}.undrawn"
 
     def run() -> None:
         before = S.get(job_key)
@@ -223,12 +222,8 @@ def live_fragment(prefix: str, job_key: str, body, *args) -> None:
             # Ended now, or ended earlier with no full run since: what this run drew above the fragment
             # (the Train button, still disabled) is stale either way.
             st.rerun(scope="app")
-        elif S.get(ticking) and _fragment_only_run():
-            st.rerun(scope="app")  # nothing left to show: a full run stops this timer
 
-    every = LIVE_TICK_S if S.get(job_key) is not None else CHECK_TICK_S if S.get(undrawn) else None
-    S[ticking] = every is not None
-    st.fragment(run, run_every=every)()
+    st.fragment(run, run_every=LIVE_TICK_S if S.get(job_key) is not None else None)()
 
 
 def live_drawn(prefix: str, job_key: str) -> None:

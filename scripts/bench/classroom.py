@@ -116,7 +116,13 @@ async def student(i: int, browser, base: str, timeout_ms: int, results: dict, qu
         problems = []
         if await page.get_by_text("Results of run #2").count():
             problems.append("sees a second run it never started")
-        shown = [await v.inner_text() for v in await values.all()]
+        # The page may still be redrawing after the run (its metrics briefly absent): read until it settles.
+        deadline = time.monotonic() + 60
+        while True:
+            shown = [await v.inner_text() for v in await values.all()]
+            if f"{params:,}" in shown or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         if f"{params:,}" not in shown:
             problems.append(f"summary shows {shown}, expected its own {params:,} parameters")
         if await page.locator("[data-testid=stException]").count():
