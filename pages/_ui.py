@@ -218,7 +218,7 @@ def live_fragment(prefix: str, job_key: str, body, *args) -> None:
         body(*args)  # collects the job's events; drops the job from the session once it has ended
         if S.get(job_key) is not None:
             S[undrawn] = True
-        elif S.get(undrawn) and (before is not None or _fragment_only_run()):
+        elif before is not None or (S.get(undrawn) and _fragment_only_run()):
             # Ended now, or ended earlier with no full run since: what this run drew above the fragment
             # (the Train button, still disabled) is stale either way.
             st.rerun(scope="app")
