@@ -28,8 +28,12 @@ def fit_to_dataset(spec: dict, ds: DatasetInfo) -> dict:
     elif ds.task == "binary":
         if last.get("units") != 1:
             last["units"] = 2
+            if last.get("activation") == "sigmoid":  # two sigmoid units are not a distribution: two logits
+                last["activation"] = "linear"
     else:
         last["units"] = ds.classes
+        if last.get("activation") == "sigmoid":  # a yes/no unit widened to k classes becomes a softmax
+            last["activation"] = "softmax"
     return out
 
 

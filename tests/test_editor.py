@@ -92,6 +92,15 @@ def test_fitting_a_preset_to_its_dataset_stays_valid(key):
         assert out.dims == (1,)
 
 
+def test_fitting_a_sigmoid_output_to_several_classes_makes_it_a_softmax():
+    # A yes/no network opened on a k-class set must be trainable as it opens, not fail on its first step.
+    spec = {"input_shape": [2], "layers": [{"type": "dense", "units": 8, "activation": "relu"},
+                                           {"type": "dense", "units": 1, "activation": "sigmoid"}]}
+    multi = next(d for d in DATASETS.values() if d.task == "classification" and d.input_shape == (2,))
+    fitted = fit_to_dataset(spec, multi)["layers"][-1]
+    assert fitted == {"type": "dense", "units": multi.classes, "activation": "softmax"}
+
+
 LAYERS3 = [{"type": "a"}, {"type": "b"}, {"type": "c"}]
 NEW = {"type": "new"}
 
