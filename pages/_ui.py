@@ -172,12 +172,13 @@ def session_alive(sid: str) -> bool:
         return True
 
 
-def url_state(page: str, controls) -> dict[str, str]:
+def url_state(page: str, controls, optional=()) -> dict[str, str]:
     """A page's settings in the URL, as on TensorFlow Playground.
 
     On the page's first run in this session, values of ``controls`` (``playground.share.Control``) found in
     the query string go into session state (bad ones are dropped with a warning); on every run the current
-    values are written back to the URL. Returns them, for ``share_link``.
+    values are written back to the URL; names in ``optional`` that have no value now (a setting of another
+    choice) leave it. Returns them, for ``share_link``.
     """
     from playground.share import params_of, read_values
 
@@ -194,6 +195,9 @@ def url_state(page: str, controls) -> dict[str, str]:
     for name, value in params.items():
         if st.query_params.get(name) != value:
             st.query_params[name] = value
+    for name in optional:
+        if name not in params and name in st.query_params:
+            del st.query_params[name]
     return params
 
 

@@ -67,9 +67,7 @@ def url_controls() -> tuple:
 
 def page_url_state() -> dict[str, str]:
     """``url_state`` for this page; α leaves the address once the activation takes none."""
-    params = url_state("activations", url_controls())
-    if "alpha" not in params and "alpha" in st.query_params:
-        del st.query_params["alpha"]
+    params = url_state("activations", url_controls(), optional=("alpha",))
     return params
 
 

@@ -39,10 +39,7 @@ def url_controls() -> tuple:
 
 def page_url_state() -> dict[str, str]:
     """``url_state`` for this page; the SBM's settings leave the address once another graph is chosen."""
-    params = url_state("gnn", url_controls())
-    for control in SBM_CONTROLS:
-        if control.name not in params and control.name in st.query_params:
-            del st.query_params[control.name]
+    params = url_state("gnn", url_controls(), optional=[c.name for c in SBM_CONTROLS])
     return params
 
 

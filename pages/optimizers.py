@@ -63,12 +63,9 @@ def page_url_state() -> dict[str, str]:
     first = "optimizers.url_loaded" not in S
     if CHOSEN in S:
         S[OPT.key] = ",".join(S[CHOSEN])
-    params = url_state("optimizers", url_controls())
+    params = url_state("optimizers", url_controls(), optional=(*PER_SURFACE, PRESET.name, *RATES))
     if first and OPT.key in S:
         S[CHOSEN] = [o for o in S[OPT.key].split(",") if o]
-    for name in (*PER_SURFACE, PRESET.name, *RATES):
-        if name not in params and name in st.query_params:
-            del st.query_params[name]
     return params
 
 

@@ -38,7 +38,7 @@ from playground.series import (
     split_point,
     train_forecasters,
 )
-from playground.share import Control, choice, number
+from playground.share import Control, choice, flag, number
 from playground.viz.rnn import plot_forecasts, plot_loss_curves, plot_series
 
 router_guard()
@@ -49,18 +49,6 @@ N_RANGE = (150, 1000)  # points of a generated series
 HIDDEN = (8, 16, 24, 32, 64)
 MODELS = ("rnn", "lstm", "gru")
 MODELS_URL = "rnn.url.models"  # the model picks as one text "rnn,gru", as the URL carries them
-
-
-def _flag(text: str) -> bool:
-    value = {"true": True, "false": False}.get(text.strip().lower())
-    if value is None:
-        raise ValueError(text)
-    return value
-
-
-def flag(name: str, key: str) -> Control:
-    """A URL control for a checkbox or toggle: ``true`` or ``false`` in the link (any case)."""
-    return Control(name, key, _flag, lambda v: isinstance(v, bool))
 
 
 def _picks(text: str) -> str:

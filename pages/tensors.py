@@ -14,7 +14,7 @@ from pages._tensor_widgets import (
     tensorflow_module,
 )
 from pages._ui import labeler, router_guard, share_link, tr, url_state
-from playground.share import Control, choice, number, read_values
+from playground.share import Control, choice, flag, number, read_values
 from playground.tensor_ops import GROUPS, TENSOR_OPS, OpParam, TensorProblem, run_op
 
 router_guard()
@@ -29,16 +29,6 @@ OP_NAMES = ("op", *sorted({RENAMED.get(p.name, p.name) for op in TENSOR_OPS.valu
 SHAPE_TEXT = re.compile(r"[0-9\s,;()\[\]xX×+-]{0,40}")  # what shape, ints and axis fields are typed with
 
 
-def _flag(text: str) -> bool:
-    """A checkbox's value in a link: true/false (as written back), also 1/0, yes/no, on/off."""
-    low = text.strip().lower()
-    if low in ("true", "1", "yes", "on"):
-        return True
-    if low in ("false", "0", "no", "off"):
-        return False
-    raise ValueError(text)
-
-
 def _param_control(key: str, prm: OpParam) -> Control:
     name, wkey = RENAMED.get(prm.name, prm.name), f"tensors.{key}.{prm.name}"
     if prm.kind in ("shape", "ints", "axis"):
@@ -48,7 +38,7 @@ def _param_control(key: str, prm: OpParam) -> Control:
     if prm.kind == "float":
         return number(name, wkey, float(prm.lo), float(prm.hi), float)
     if prm.kind == "bool":
-        return Control(name, wkey, _flag, lambda v: isinstance(v, bool))
+        return flag(name, wkey)
     return choice(name, wkey, prm.choices)
 
 
@@ -72,10 +62,7 @@ def url_controls() -> tuple:
 
 def page_url_state() -> dict[str, str]:
     """``url_state`` for this page; another operation's parameters leave the address."""
-    params = url_state("tensors", url_controls())
-    for name in OP_NAMES:
-        if name not in params and name in st.query_params:
-            del st.query_params[name]
+    params = url_state("tensors", url_controls(), optional=OP_NAMES)
     return params
 
 

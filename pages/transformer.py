@@ -8,21 +8,9 @@ from pages._transformer_widgets import DIMS, MAX_TEXT, heads_view, positional_vi
 from pages._ui import current_lang, router_guard, share_link, tr, url_state
 from playground.attention import PROJECTIONS
 from playground.seqtasks import HEADS, LAYERS, LRS, TASKS, WIDTHS
-from playground.share import Control, choice, number
+from playground.share import Control, choice, flag, number
 
 router_guard()
-
-
-def _flag(text: str) -> bool:
-    value = {"true": True, "false": False}.get(text.strip().lower())
-    if value is None:
-        raise ValueError(text)
-    return value
-
-
-def flag(name: str, key: str) -> Control:
-    """A URL control for a checkbox or toggle: ``true`` or ``false`` in the link (any case)."""
-    return Control(name, key, _flag, lambda v: isinstance(v, bool))
 
 
 def url_controls(lang: str) -> tuple[Control, ...]:

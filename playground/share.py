@@ -93,6 +93,21 @@ def choice(name: str, key: str, options, parse: Callable[[str], object] = str) -
     return Control(name, key, parse, _choice(tuple(options)))
 
 
+def _flag(text: str) -> bool:
+    """A checkbox's value in a link: true/false (as written back, any case), also 1/0, yes/no, on/off."""
+    low = text.strip().lower()
+    if low in ("true", "1", "yes", "on"):
+        return True
+    if low in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def flag(name: str, key: str) -> Control:
+    """A URL control for a checkbox or toggle."""
+    return Control(name, key, _flag, lambda v: isinstance(v, bool))
+
+
 def number(name: str, key: str, lo: float, hi: float, parse: Callable[[str], object] = int) -> Control:
     """A URL control for a number between ``lo`` and ``hi`` (a slider or number input)."""
     return Control(name, key, parse, lambda v: lo <= v <= hi)
