@@ -11,6 +11,84 @@ from playground.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
 
 LANG_KEY = "lang"
 
+# ---------------------------------------------------------------- keyed widgets keep their value
+# Which argument of each Streamlit widget is its default (``index`` is a position in ``options``).
+_DEFAULT_ARG = {
+    "number_input": "value", "slider": "value", "select_slider": "value", "checkbox": "value", "toggle": "value",
+    "text_input": "value", "text_area": "value", "color_picker": "value", "selectbox": "index", "radio": "index",
+    "segmented_control": "default", "pills": "default", "multiselect": "default",
+}
+
+
+def _with_state_as_default(fn, arg: str):
+    import functools
+    import inspect
+
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(self, *args, **kwargs):
+        key = kwargs.get("key")
+        if key is None or key not in st.session_state:
+            return fn(self, *args, **kwargs)
+        bound = sig.bind(self, *args, **kwargs)
+        value = st.session_state[key]
+        if arg == "index":
+            options = list(bound.arguments.get("options") or ())
+            if value is None:
+                bound.arguments["index"] = None
+            elif value in options:
+                bound.arguments["index"] = options.index(value)
+            else:  # not one of today's options: Streamlit's own handling (it resets the widget)
+                return fn(self, *args, **kwargs)
+        elif not _fits(value, bound.arguments):  # out of today's range or options: Streamlit's own handling
+            return fn(self, *args, **kwargs)
+        else:
+            bound.arguments[arg] = value
+        return fn(*bound.args, **bound.kwargs)
+
+    call.state_as_default = True
+    return call
+
+
+def _fits(value, arguments: dict) -> bool:
+    """Whether ``value`` is a valid default for the widget called with ``arguments``."""
+    options = arguments.get("options")
+    if options is not None:
+        options = list(options)  # a range (select_slider) or a multiple choice is a list or tuple of options
+        return value is None or all(v in options for v in (value if isinstance(value, (list, tuple)) else [value]))
+    lo, hi = arguments.get("min_value"), arguments.get("max_value")
+    for v in value if isinstance(value, (list, tuple)) else [value]:
+        if v is None:
+            continue
+        if (isinstance(lo, (int, float)) and v < lo) or (isinstance(hi, (int, float)) and v > hi):
+            return False
+    return True
+
+
+def keep_widget_values() -> None:
+    """Give every keyed widget its current value as its default, so a redraw in the browser cannot reset it.
+
+    Streamlit sends a widget's value to the browser only in the run that sets it; later runs send the widget
+    with its *default*. When the browser mounts the widget again (under load, a live view's tick next to a
+    full rerun unmounts and remounts parts of the page), it takes that default and sends it back as the
+    student's choice: in the 30-student load test a network's Dense units fell back to 1 and the epochs to 5
+    for 1 to 10 students per run. With the current value as the default, a remount shows what the student
+    had. A keyed widget's identity is its key in Streamlit 1.67 (``key_as_main_identity``), so a default that
+    changes from run to run does not make it a new widget. Applied once per process, at import.
+    """
+    from streamlit.delta_generator import DeltaGenerator
+
+    for name, arg in _DEFAULT_ARG.items():
+        method = getattr(DeltaGenerator, name)
+        if getattr(method, "state_as_default", False):
+            continue
+        setattr(DeltaGenerator, name, _with_state_as_default(method, arg))
+        setattr(st, name, getattr(st._main, name))  # ``st.x`` is a bound method taken at import
+
+
+keep_widget_values()
+
 
 def router_guard() -> None:
     """Make sure this page runs inside ``app.py``'s router.

@@ -25,6 +25,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -74,7 +75,10 @@ def start_server(port: int, env_extra: dict) -> subprocess.Popen:
     env = {**os.environ, **env_extra}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
            "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the server.
+    log = open(Path(tempfile.gettempdir()) / f"classroom-server-{port}.log", "w")  # noqa: SIM115 - lives with proc
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
     for _ in range(600):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
@@ -175,6 +179,8 @@ async def main_async(args) -> int:
     for i, (kind, detail) in errors:
         print(f"student {i}: {kind}: {detail}")
     print(f"errors: {len(errors)}, finished: {len(times)}/{args.sessions}")
+    if errors:
+        print(f"server log: {server.log_path}")
     if times:
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
         print(f"time from Train to finished: p50 {statistics.median(times):.1f} s, p95 {p95:.1f} s, "
