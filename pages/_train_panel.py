@@ -15,8 +15,6 @@ from playground.training import (
     BACKENDS,
     OPTIMIZERS,
     SCHEDULES,
-    DoneEvent,
-    ErrorEvent,
     TaskMismatch,
     TrainConfig,
     resolve_task,
@@ -61,13 +59,6 @@ def available_devices() -> list[str]:
 
 def _curve_labels() -> dict:
     return {k: tr(f"train.curve.{k}") for k in ("loss", "accuracy", "epoch", "train", "val")}
-
-
-def _fmt_eta(seconds) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 def _config(is_image: bool) -> TrainConfig:
@@ -144,14 +135,12 @@ def _collect() -> None:
     job, run = S.get("train.job"), S.get("train.run")
     if job is None:
         return
-    for event in job.drain():
-        runs.apply_event(run, event)
-        if isinstance(event, (DoneEvent, ErrorEvent)) and event.model is not None:
-            S["train.model"] = {"model": event.model, "backend": event.backend, "spec": run["spec"],
-                                "dataset": run["dataset"], "run": run["id"]}
+    trained = runs.apply_events(run, job.drain())
+    if trained is not None:
+        S["train.model"] = trained
     if not job.active and job.events.empty():
         if job.error:
-            run.update(status="error", error=("train.crashed", {"detail": job.error[:120]}))
+            runs.crashed(run, job.error)
         S.pop("train.job", None)
         job_manager().forget(job)
 
@@ -168,7 +157,7 @@ def _live() -> None:
     if run["status"] in ("finished", "stopped", "early_stopped"):  # say how it ended, not a stale ETA
         text = tr(f"train.ended.{run['status']}", step=run["step"], total=total)
     else:
-        text = tr("train.progress", step=run["step"], total=total, eta=_fmt_eta(run["eta_s"]), sps=sps)
+        text = tr("train.progress", step=run["step"], total=total, eta=runs.fmt_eta(run["eta_s"]), sps=sps)
     st.progress(runs.progress(run), text=text)
     if run["status"] == "error":
         key, kwargs = run["error"]
@@ -233,18 +222,7 @@ def _history() -> None:
         return
     st.subheader(tr("train.runs"))
     st.plotly_chart(plot_curves([(f"#{r['id']}", r["history"]) for r in done], _curve_labels()), width="stretch")
-    rows = [{
-        "#": r["id"],
-        tr("train.dataset"): tr(f"dataset.{r['dataset']}"),
-        tr("train.backend"): r["config"]["backend"],
-        tr("train.optimizer"): r["config"]["optimizer"],
-        tr("train.lr"): r["config"]["lr"],
-        tr("train.epochs"): len(r["history"]),
-        tr("train.batch_size"): r["config"]["batch_size"],
-        tr("train.val_accuracy"): runs.last_metric(r, "val_accuracy"),
-        tr("train.val_loss"): runs.last_metric(r, "val_loss"),
-        tr("train.status"): tr(f"train.status.{r['status']}"),
-    } for r in done]
+    rows = runs.history_rows(done, tr)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

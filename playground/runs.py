@@ -65,3 +65,48 @@ def progress(run: dict) -> float:
 
 def last_metric(run: dict, name: str):
     return run["history"][-1][name] if run["history"] else None
+
+
+def apply_events(run: dict, events, now: float | None = None) -> dict | None:
+    """Fold a drained batch of trainer events into ``run``; returns the trained model the batch ended with.
+
+    The returned dict (``model``, ``backend``, ``spec``, ``dataset``, ``run``) is what the page keeps as the
+    session's model, for a finished run and for a failed one alike (the model trained so far stays usable);
+    ``None`` when the batch holds no ending with a model.
+    """
+    trained = None
+    for event in events:
+        apply_event(run, event, now)
+        if isinstance(event, (DoneEvent, ErrorEvent)) and event.model is not None:
+            trained = {"model": event.model, "backend": event.backend, "spec": run["spec"],
+                       "dataset": run["dataset"], "run": run["id"]}
+    return trained
+
+
+def crashed(run: dict, error: str) -> None:
+    """Mark ``run`` as failed by an exception in the job (not a trainer ErrorEvent); the detail is shortened."""
+    run.update(status="error", error=("train.crashed", {"detail": error[:120]}))
+
+
+def fmt_eta(seconds: float | None) -> str:
+    """``"42 s"``, ``"3 min 05 s"``, or ``"–"`` when unknown."""
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def history_rows(runs: list[dict], t) -> list[dict]:
+    """One table row per run that has epochs, with column names and values translated by ``t(key)``."""
+    return [{
+        "#": r["id"],
+        t("train.dataset"): t(f"dataset.{r['dataset']}"),
+        t("train.backend"): r["config"]["backend"],
+        t("train.optimizer"): r["config"]["optimizer"],
+        t("train.lr"): r["config"]["lr"],
+        t("train.epochs"): len(r["history"]),
+        t("train.batch_size"): r["config"]["batch_size"],
+        t("train.val_accuracy"): last_metric(r, "val_accuracy"),
+        t("train.val_loss"): last_metric(r, "val_loss"),
+        t("train.status"): t(f"train.status.{r['status']}"),
+    } for r in runs if r["history"]]

@@ -89,3 +89,35 @@ def test_report_and_decision_grid_on_a_trained_model():
 def test_confusion_matrix_counts():
     cm = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]), 3)
     assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_a_real_trainings_events_fold_into_its_run_and_keep_its_model():
+    data = xor_dataset()
+    config = TrainConfig(epochs=2, batch_size=32, lr=0.05)
+    run = runs.new_run(3, MLP.to_dict(), "xor", config)
+    trained = runs.apply_events(run, list(train(MLP, data, config, stop=None)))
+    assert run["status"] == "finished" and len(run["history"]) == 2 and runs.progress(run) == 1.0
+    assert trained["run"] == 3 and trained["dataset"] == "xor" and trained["backend"] == "torch"
+    assert isinstance(trained["model"], torch.nn.Module)
+    assert runs.apply_events(run, []) is None  # an empty drain changes nothing and keeps no model
+
+
+def test_eta_text_and_crash_marking():
+    assert runs.fmt_eta(None) == "–" and runs.fmt_eta(41.6) == "42 s" and runs.fmt_eta(185) == "3 min 05 s"
+    run = runs.new_run(1, MLP.to_dict(), "xor", TrainConfig())
+    runs.crashed(run, "x" * 500)
+    assert run["status"] == "error" and run["error"][0] == "train.crashed"
+    assert len(run["error"][1]["detail"]) == 120
+
+
+def test_history_rows_translate_their_columns():
+    from playground.i18n import t
+
+    done = runs.new_run(1, MLP.to_dict(), "xor", TrainConfig(optimizer="sgd", lr=0.1))
+    runs.apply_event(done, EpochEvent(1, 2, 0.7, 0.5, 0.6, 0.55, 0.1, 1000.0, 1.0))
+    runs.apply_event(done, DoneEvent(None, (), "finished", 1))
+    empty = runs.new_run(2, MLP.to_dict(), "xor", TrainConfig())
+    [row] = runs.history_rows([done, empty], lambda key: t(key, "es"))
+    assert row["#"] == 1 and row[t("train.optimizer", "es")] == "sgd" and row[t("train.epochs", "es")] == 1
+    assert row[t("train.val_accuracy", "es")] == 0.55
+    assert row[t("train.status", "es")] == t("train.status.finished", "es") != "train.status.finished"
