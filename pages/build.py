@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +12,7 @@ from pages._widgets import layer_editor, new_uid, sync_from_widgets
 from playground import editor
 from playground.codegen import to_keras_code, to_pytorch_code
 from playground.data import DATASETS
-from playground.layers import LAYER_TYPES, LAYERS
+from playground.layers import LAYER_TYPES
 from playground.presets import PRESETS
 from playground.share import read_state, state_params
 from playground.spec import SpecError, check, decode_spec, encode_spec, loads
@@ -49,12 +48,9 @@ def init_state() -> None:
     state = read_state(st.query_params.to_dict())
     S.update(state.values)
     if not link and S["build.dataset"] in DATASETS:  # a dataset without a network: the first preset that fits it
-        info = DATASETS[S["build.dataset"]]
-        for preset in sorted(PRESETS.values(), key=lambda p: p.dataset != info.key):
-            fitted = editor.fit_to_dataset(preset.spec, info)
-            if check(fitted)[2] is None:
-                set_draft(fitted)
-                break
+        fitted = editor.preset_for_dataset(PRESETS.values(), DATASETS[S["build.dataset"]])
+        if fitted is not None:
+            set_draft(fitted)
     S["share.fixed"] = dict(state.values)  # hidden controls keep the link's value
     S["share.locked"], S["share.hidden"] = state.locked, state.hidden
     if state.dropped:
@@ -170,11 +166,7 @@ with right:
     summary = cached_summary(S["build.valid"])
     valid = decode_spec(S["build.valid"])
     if "summary" not in HIDDEN:
-        table = pd.DataFrame(
-            [{"#": r.index, tr("build.col.layer"): r.name, tr("build.col.shape"): str(r.output_shape),
-              tr("build.col.params"): f"{r.params:,}"} for r in summary.rows]
-        )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(summary.table(tr)), hide_index=True, width="stretch")
         m = st.columns(2)
         m[0].metric(tr("build.trainable"), f"{summary.trainable:,}")
         m[1].metric(tr("build.size"), f"{summary.size_mb:.2f} MB")
@@ -188,15 +180,8 @@ with right:
 
 if "diagram" not in HIDDEN:
     st.subheader(tr("build.diagram"))
-    flow = [(tr("build.input"), valid.input_shape, "input", 0)] + [
-        (r.name, r.output_shape, LAYERS[r.type].family, r.params) for r in summary.rows
-    ]
-    st.plotly_chart(
-        plot_shape_flow([f[0] for f in flow], [str(tuple(f[1])) for f in flow], [math.prod(f[1]) for f in flow],
-                        [f[2] for f in flow], [f[3] for f in flow],
-                        size_label=tr("build.values"), params_label=tr("build.col.params")),
-        width="stretch",
-    )
+    st.plotly_chart(plot_shape_flow(**summary.flow(tr("build.input")), size_label=tr("build.values"),
+                                    params_label=tr("build.col.params")), width="stretch")
 
 training_panel(valid, S["build.dataset"])
 

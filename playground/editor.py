@@ -57,3 +57,17 @@ def move_layer(layers: list, index: int, step: int) -> list:
 def remove_layer(layers: list, index: int) -> list:
     """A new list without layer ``index``."""
     return [layer for i, layer in enumerate(layers) if i != index]
+
+
+def preset_for_dataset(presets, ds: DatasetInfo) -> dict | None:
+    """The first preset that fits dataset ``ds`` once fitted to it (those made for ``ds`` first), or None.
+
+    A link with a dataset and no network opens this one, so the student starts from something that trains.
+    """
+    from playground.spec import check
+
+    for preset in sorted(presets, key=lambda p: p.dataset != ds.key):
+        fitted = fit_to_dataset(preset.spec, ds)
+        if check(fitted)[2] is None:
+            return fitted
+    return None

@@ -39,6 +39,21 @@ class ModelSummary:
     def total(self) -> int:
         return self.trainable + self.non_trainable
 
+    def table(self, t) -> list[dict]:
+        """Keras ``model.summary()`` rows, with column names translated by ``t(key)``."""
+        return [{"#": r.index, t("build.col.layer"): r.name, t("build.col.shape"): str(r.output_shape),
+                 t("build.col.params"): f"{r.params:,}"} for r in self.rows]
+
+    def flow(self, input_label: str) -> dict[str, list]:
+        """The input and every layer, left to right, as ``plot_shape_flow`` takes them (keyword arguments)."""
+        import math
+
+        stages = [(input_label, self.input_shape, "input", 0)] + [
+            (r.name, r.output_shape, LAYERS[r.type].family, r.params) for r in self.rows]
+        return {"labels": [s[0] for s in stages], "shapes": [str(tuple(s[1])) for s in stages],
+                "sizes": [math.prod(s[1]) for s in stages], "families": [s[2] for s in stages],
+                "params": [s[3] for s in stages]}
+
 
 def summarize(spec: ModelSpec, model: torch.nn.Module | None = None) -> ModelSummary:
     """Summarise ``spec`` (building its PyTorch model unless one is given)."""

@@ -152,3 +152,25 @@ def test_edits_compose_into_a_valid_spec():
     spec = ModelSpec.from_dict(fit_to_dataset({"input_shape": [1, 8, 8], "layers": layers}, DATASETS["digits"]))
     assert [layer.type for layer in spec.layers] == ["conv2d", "flatten", "dense"]
     assert infer_shapes(spec)[-1].dims == (10,)
+
+
+@pytest.mark.parametrize("key", sorted(DATASETS))
+def test_a_dataset_alone_gets_a_preset_that_fits_and_checks(key):
+    from playground.editor import preset_for_dataset
+    from playground.spec import check
+
+    info = DATASETS[key]
+    fitted = preset_for_dataset(PRESETS.values(), info)
+    assert fitted is not None and tuple(fitted["input_shape"]) == tuple(info.input_shape)
+    assert check(fitted)[2] is None
+    made_for_it = [p for p in PRESETS.values() if p.dataset == key]
+    if made_for_it:  # the presets made for the dataset come first
+        assert fitted == fit_to_dataset(made_for_it[0].spec, info)
+
+
+def test_no_preset_fits_a_dataset_none_can_take():
+    from playground.editor import preset_for_dataset
+
+    impossible = _ds("classification", 3, shape=(1, 2, 2))  # every preset's first conv/pool is bigger than 2x2
+    only_cnns = [p for p in PRESETS.values() if p.spec["layers"][0]["type"] == "conv2d"]
+    assert only_cnns and preset_for_dataset(only_cnns, impossible) is None

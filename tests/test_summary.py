@@ -122,3 +122,14 @@ def test_summary_of_every_input_kind():
         s = summarize(spec)
         assert s.trainable == sum(p.numel() for p in build_torch(spec).parameters())
         assert s.rows[-1].output_shape == infer_shapes(spec)[-1].dims
+
+
+def test_table_and_flow_follow_the_rows():
+    s = summary_of("lenet5")
+    table = s.table(lambda key: key.upper())
+    assert [r["#"] for r in table] == [r.index for r in s.rows]
+    assert table[0]["BUILD.COL.PARAMS"] == f"{s.rows[0].params:,}"
+    flow = s.flow("input")
+    assert flow["labels"][0] == "input" and flow["sizes"][0] == 28 * 28 and flow["params"][0] == 0
+    assert flow["labels"][1:] == [r.name for r in s.rows] and sum(flow["params"]) == s.trainable
+    assert flow["sizes"][-1] == 10 and len(set(map(len, flow.values()))) == 1
