@@ -121,3 +121,16 @@ def test_history_rows_translate_their_columns():
     assert row["#"] == 1 and row[t("train.optimizer", "es")] == "sgd" and row[t("train.epochs", "es")] == 1
     assert row[t("train.val_accuracy", "es")] == 0.55
     assert row[t("train.status", "es")] == t("train.status.finished", "es") != "train.status.finished"
+
+
+def test_accuracy_axis_is_fixed_to_0_1_and_loss_only_runs_have_none():
+    from playground.viz.training import plot_curves
+
+    labels = {k: k for k in ("loss", "accuracy", "epoch", "train", "val")}
+    flat = [{"epoch": e, "train_loss": 0.7, "val_loss": 0.7, "train_accuracy": 0.5, "val_accuracy": 0.5}
+            for e in (1, 2)]
+    fig = plot_curves([("#1", flat)], labels)
+    assert tuple(fig.layout.yaxis2.range) == (0, 1.02) and fig.layout.yaxis2.tickformat == ".0%"
+    assert fig.layout.yaxis.range is None  # the loss keeps its own scale
+    regression = [{"epoch": 1, "train_loss": 0.3, "val_loss": 0.4, "train_accuracy": None, "val_accuracy": None}]
+    assert "yaxis2" not in plot_curves([("#1", regression)], labels).to_dict()["layout"]

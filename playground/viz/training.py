@@ -32,6 +32,8 @@ def plot_curves(runs: list[tuple[str, list[dict]]], labels: dict[str, str]) -> g
                     name=f"{name} · {labels[split]}", legendgroup=name, showlegend=col == 1,
                 ), row=1, col=col)
     fig.update_xaxes(title_text=labels["epoch"], dtick=1)
+    if has_acc:  # accuracy lives in [0, 1]: a flat 50% line is not stretched over an axis from -0.5 to 1.5
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_layout(height=340, legend=dict(orientation="h", y=-0.25), **BASE)
     return fig
 
