@@ -1,14 +1,14 @@
 """Streamlit views of the /rnn page: background jobs, the text tab and the inside tab.
 
 Not a page (``app.py`` lists pages explicitly). The work is done by ``playground.series``,
-``playground.charlm``, ``playground.rnn_inside`` and ``playground.training``; figures come from
-``playground.viz.rnn``. Every training runs in the shared job manager, so the page never freezes
-and Stop works; a fragment drains the job's events every half second.
+``playground.charlm``, ``playground.rnn_inside`` and ``playground.training``; what is not drawing (options,
+event folding, read-outs) is ``playground.rnn_view``; figures come from ``playground.viz.rnn``. Every
+training runs in the shared job manager, so the page never freezes and Stop works; a fragment drains the
+job's events every half second.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,13 +16,12 @@ import streamlit as st
 import torch
 
 from pages._ui import current_lang, labeler, live_fragment, session_id, show_error, tr
-from playground import runs
-from playground.charlm import CharConfig, CharDone, CharLMError, CharStep, next_char_probs, sample, train_charlm
+from playground import rnn_view as rv
+from playground.charlm import CharConfig, CharDone, CharLMError, next_char_probs, sample, train_charlm
 from playground.data import DatasetError, load_dataset
-from playground.data.text import encode, tokenize
-from playground.rnn_inside import decay_per_step, gradient_through_time, hidden_states, lstm_gates
-from playground.series import SeriesDone, SeriesEpoch
-from playground.training import DoneEvent, ErrorEvent, TrainConfig, train
+from playground.rnn_inside import lstm_gates
+from playground.rnn_view import CELLS, GRAD_HIDDEN, LM_HIDDEN, LM_STEPS, LRS, SENT_LEN, first_units
+from playground.training import train
 from playground.viz.rnn import (
     char_label,
     plot_char_loss,
@@ -35,23 +34,7 @@ from playground.viz.rnn import (
 from playground.viz.training import plot_curves
 
 S = st.session_state
-TEXTS = Path(__file__).resolve().parents[1] / "assets" / "texts"
-LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 10.0)
-MAX_UNITS = 32  # heatmap rows shown at most: more would make each row too thin to read
-SENT_LEN = 32  # words per sentence for the sentiment model
-# Widget options, shared with the page's URL controls (a link may only ask for what a widget offers).
-CELLS = ("lstm", "gru", "rnn")
-TEXT_LANGS = ("es", "en")
-LM_HIDDEN = (32, 64, 128)
-LM_STEPS = (100, 200, 300, 500, 800, 1200)
-SENT_LANGS = ("both", "es", "en")
-SENT_UNITS = (8, 16, 32, 64)
-SENT_DIMS = (8, 16, 32)
-GRAD_HIDDEN = (16, 32, 64)
-
-
-def model_names() -> dict[str, str]:
-    return {k: tr(f"rnn.model.{k}") for k in ("rnn", "lstm", "gru", "naive")}
+default_text = st.cache_data(show_spinner=False)(rv.default_text)
 
 
 # ---------------------------------------------------------------- jobs
@@ -63,11 +46,11 @@ def _manager():
     return job_manager()
 
 
-def job_block(name: str, start: Callable[[], Callable], fold: Callable[[list], None]) -> None:
+def job_block(name: str, start: Callable[[], Callable], fold: Callable[[list], dict]) -> None:
     """Train/Stop buttons and a live progress fragment for the job ``rnn.<name>``.
 
     ``start()`` returns the job's ``run(stop)`` generator function (or None when the settings are bad);
-    ``fold(events)`` stores the drained events in the session state.
+    ``fold(events)`` returns what the drained events change, stored as ``rnn.<name>.<key>`` (``playground.rnn_view``).
     """
     job_key = f"rnn.{name}.job"
     if S.pop(f"rnn.{name}.requested", False) and S.get(job_key) is None:
@@ -84,10 +67,10 @@ def job_block(name: str, start: Callable[[], Callable], fold: Callable[[list], N
     live_fragment(f"rnn.{name}", job_key, _live, name, fold)
 
 
-def _live(name: str, fold: Callable[[list], None]) -> None:
+def _live(name: str, fold: Callable[[list], dict]) -> None:
     job = S.get(f"rnn.{name}.job")
     if job is not None:
-        fold(job.drain())
+        S.update({f"rnn.{name}.{key}": value for key, value in fold(job.drain()).items()})
         if job.status == "queued":
             st.info(tr("train.queued", pos=_manager().position(job)), icon=":material/hourglass_top:")
         if not job.active and job.events.empty():
@@ -107,51 +90,14 @@ def show_job_error(name: str) -> None:
         st.error(tr(err[0], **err[1]), icon=":material/error:")
 
 
-# ---------------------------------------------------------------- series events
-
-
-def fold_series(events: list) -> None:
-    for event in events:
-        if isinstance(event, SeriesEpoch):
-            S["rnn.series.progress"] = (event.done, tr("rnn.series.progress", model=model_names()[event.kind],
-                                                       epoch=event.epoch, epochs=event.epochs,
-                                                       loss=f"{event.loss:.4f}"))
-        elif isinstance(event, SeriesDone):
-            S["rnn.series.result"] = event.result
-            S["rnn.series.progress"] = (1.0, tr(f"rnn.status.{event.result.reason}"))
-        elif isinstance(event, ErrorEvent):
-            S["rnn.series.error"] = (event.key, event.kwargs)
-            S["rnn.series.progress"] = (None, "")
-
-
 # ---------------------------------------------------------------- text: character model
-
-
-@st.cache_data(show_spinner=False)
-def default_text(lang: str) -> str:
-    return (TEXTS / f"{lang}.txt").read_text(encoding="utf-8")
-
-
-def _fold_lm(events: list) -> None:
-    for event in events:
-        if isinstance(event, CharStep):
-            S["rnn.lm.progress"] = (event.step / event.total, tr("rnn.lm.progress", step=event.step,
-                                                                 total=event.total, loss=f"{event.loss:.3f}"))
-        elif isinstance(event, CharDone):
-            S["rnn.lm.model"] = event
-            S["rnn.lm.progress"] = (1.0, tr(f"rnn.status.{event.reason}"))
-            if event.reason == "diverged":
-                S["rnn.lm.error"] = ("rnn.lm.diverged", {"lr": S.get("rnn.lm.lr")})
-        elif isinstance(event, ErrorEvent):
-            S["rnn.lm.error"] = (event.key, event.kwargs)
-            S["rnn.lm.progress"] = (None, "")
 
 
 def charlm_view() -> None:
     """Paste a text, train a character model on it, then sample with a temperature."""
     st.markdown(tr("rnn.lm.intro"))
     c = st.columns([1, 3])
-    text_lang = c[0].radio(tr("rnn.lm.text_lang"), TEXT_LANGS, index=TEXT_LANGS.index(current_lang()),
+    text_lang = c[0].radio(tr("rnn.lm.text_lang"), rv.TEXT_LANGS, index=rv.TEXT_LANGS.index(current_lang()),
                            format_func=labeler("rnn.lang."), key="rnn.lm.text_lang")
     text = c[1].text_area(tr("rnn.lm.text"), default_text(text_lang), height=180, key=f"rnn.lm.text.{text_lang}",
                           help=tr("rnn.lm.text.help"))
@@ -170,7 +116,7 @@ def charlm_view() -> None:
         S["rnn.lm.text_used"] = text
         return lambda stop: train_charlm(text, config, stop)
 
-    job_block("lm", start, _fold_lm)
+    job_block("lm", start, lambda events: rv.fold_lm(events, tr, S.get("rnn.lm.lr")))
     show_job_error("lm")
     done: CharDone | None = S.get("rnn.lm.model")
     if done is None:
@@ -181,11 +127,9 @@ def charlm_view() -> None:
 
 def _charlm_results(done: CharDone) -> None:
     if done.losses:
-        steps, losses = np.asarray(done.losses).T
         labels = {"title": tr("rnn.lm.loss_title"), "step": tr("rnn.lm.step"), "loss": tr("rnn.lm.loss"),
                   "uniform": tr("rnn.lm.uniform", n=len(done.chars))}
-        st.plotly_chart(plot_char_loss(steps, losses, float(np.log(len(done.chars))), labels), width="stretch",
-                        key="rnn.lm.loss_fig")
+        st.plotly_chart(plot_char_loss(*rv.loss_curve(done), labels), width="stretch", key="rnn.lm.loss_fig")
     st.subheader(tr("rnn.lm.sample_header"))
     c = st.columns([2, 1, 1, 1])
     used = S.get("rnn.lm.text_used", "")
@@ -216,38 +160,16 @@ def sentiment_data(lang: str):
     return load_dataset("sentiment", lang=lang, max_len=SENT_LEN, seed=0)
 
 
-def _sentiment_spec(vocab: int, kind: str, dim: int, units: int, bidirectional: bool) -> dict:
-    return {"input_shape": [SENT_LEN], "layers": [
-        {"type": "embedding", "vocab_size": vocab, "dim": dim},
-        {"type": {"rnn": "simplernn"}.get(kind, kind), "units": units, "bidirectional": bidirectional},
-        {"type": "dense", "units": 2, "activation": "linear"},
-    ]}
-
-
-def _fold_sentiment(events: list) -> None:
-    run = S.get("rnn.sent.run")
-    for event in events:
-        runs.apply_event(run, event)
-        S["rnn.sent.progress"] = (runs.progress(run), tr("rnn.sent.progress", step=run["step"],
-                                                         total=run["total_steps"] or "?"))
-        if isinstance(event, (DoneEvent, ErrorEvent)) and event.model is not None:
-            S["rnn.sent.model"] = {"model": event.model.eval(), "lang": run["lang"], "run": run}
-        if isinstance(event, ErrorEvent):
-            S["rnn.sent.error"] = (event.key, event.kwargs)
-
-
 def sentiment_view() -> None:
     """Embedding + (bi)LSTM on the shipped sentences, as in the notes; then type a sentence."""
-    from playground.spec import ModelSpec
-
     st.markdown(tr("rnn.sent.intro"))
     c = st.columns(4)
-    lang = c[0].radio(tr("rnn.sent.lang"), SENT_LANGS, format_func=labeler("rnn.lang."), key="rnn.sent.lang")
+    lang = c[0].radio(tr("rnn.sent.lang"), rv.SENT_LANGS, format_func=labeler("rnn.lang."), key="rnn.sent.lang")
     kind = c[1].selectbox(tr("rnn.cell"), CELLS, format_func=labeler("rnn.model."), key="rnn.sent.kind")
     bidirectional = c[1].checkbox(tr("rnn.sent.bidirectional"), True, key="rnn.sent.bi",
                                   help=tr("rnn.sent.bidirectional.help"))
-    units = c[2].selectbox(tr("rnn.hidden"), SENT_UNITS, index=2, key="rnn.sent.units")
-    dim = c[2].selectbox(tr("rnn.sent.dim"), SENT_DIMS, index=1, key="rnn.sent.dim", help=tr("rnn.sent.dim.help"))
+    units = c[2].selectbox(tr("rnn.hidden"), rv.SENT_UNITS, index=2, key="rnn.sent.units")
+    dim = c[2].selectbox(tr("rnn.sent.dim"), rv.SENT_DIMS, index=1, key="rnn.sent.dim", help=tr("rnn.sent.dim.help"))
     epochs = c[3].number_input(tr("train.epochs"), 1, 60, 15, key="rnn.sent.epochs")
     lr = c[3].select_slider(tr("train.lr"), LRS, value=0.01, key="rnn.sent.lr", format_func=lambda v: f"{v:g}")
     try:
@@ -260,15 +182,11 @@ def sentiment_view() -> None:
 
     def start():
         S.pop("rnn.sent.error", None)
-        spec = ModelSpec.from_dict(_sentiment_spec(len(data.meta["vocab"]), kind, int(dim), int(units),
-                                                   bool(bidirectional)))
-        config = TrainConfig(epochs=int(epochs), batch_size=32, lr=float(lr), optimizer="adam", seed=0)
-        run = runs.new_run(1, spec.to_dict(), "sentiment", config)
-        run["lang"] = lang
-        S["rnn.sent.run"] = run
+        spec, config, S["rnn.sent.run"] = rv.sentiment_job(len(data.meta["vocab"]), kind, dim, units, bidirectional,
+                                                           epochs, lr, lang)
         return lambda stop: train(spec, data, config, stop)
 
-    job_block("sent", start, _fold_sentiment)
+    job_block("sent", start, lambda events: rv.fold_sentiment(S.get("rnn.sent.run"), events, tr))
     show_job_error("sent")
     run = S.get("rnn.sent.run")
     if run and run["history"]:
@@ -281,63 +199,38 @@ def sentiment_view() -> None:
     _sentiment_results(trained, sentiment_data(trained["lang"]))
 
 
-@torch.no_grad()
-def _positive(model, x: torch.Tensor) -> np.ndarray:
-    return torch.softmax(model(x).float(), dim=-1)[:, 1].numpy()  # (N,)
-
-
 def _sentiment_results(trained: dict, data) -> None:
-    model, vocab = trained["model"], data.meta["vocab"]
-    p = _positive(model, data.x_test)
-    pred = (p >= 0.5).astype(int)
-    truth = data.y_test.numpy()
-    langs = np.asarray(data.meta["langs_test"])
+    scores = rv.sentiment_scores(trained["model"], data)
     c = st.columns(3)
-    c[0].metric(tr("rnn.sent.acc"), f"{(pred == truth).mean():.0%}", help=tr("rnn.sent.acc.help"))
+    c[0].metric(tr("rnn.sent.acc"), f"{scores['accuracy']:.0%}", help=tr("rnn.sent.acc.help"))
     for col, lg in zip(c[1:], ("es", "en")):
-        if (langs == lg).any():
-            share = (pred == truth)[langs == lg].mean()
-            col.metric(tr("rnn.sent.acc_lang", language=tr(f"rnn.lang.{lg}")), f"{share:.0%}")
+        if lg in scores["by_lang"]:
+            col.metric(tr("rnn.sent.acc_lang", language=tr(f"rnn.lang.{lg}")), f"{scores['by_lang'][lg]:.0%}")
     sentence = st.text_input(tr("rnn.sent.try"), tr("rnn.sent.try.default"), key=f"rnn.sent.try.{current_lang()}")
-    words = tokenize(sentence)
+    words, probs, unknown = rv.read_sentence(trained["model"], sentence, data.meta["vocab"])
     if not words:
         st.error(tr("rnn.sent.no_words"), icon=":material/error:")
     else:
-        words = words[:SENT_LEN]
-        prefixes = [" ".join(words[:k]) for k in range(1, len(words) + 1)]
-        probs = _positive(model, encode(prefixes, vocab, SENT_LEN))  # (len(words),)
-        unknown = [w for w in words if w not in set(vocab)]
         verdict = tr("rnn.sentiment.positive") if probs[-1] >= 0.5 else tr("rnn.sentiment.negative")
         st.markdown(tr("rnn.sent.verdict", verdict=verdict, p=f"{probs[-1]:.0%}"))
         if unknown:
             st.caption(tr("rnn.sent.unknown", words=", ".join(unknown[:12])))
         st.plotly_chart(plot_sentiment_words(words, probs, tr("rnn.sent.words_title")), width="stretch",
                         key="rnn.sent.words_fig")
-    wrong = np.flatnonzero(pred != truth)
-    with st.expander(tr("rnn.sent.mistakes", n=len(wrong), total=len(truth))):
-        names = [tr(k) for k in data.meta["class_keys"]]
-        st.dataframe(pd.DataFrame({
-            tr("rnn.sent.col.text"): [data.meta["texts_test"][i] for i in wrong],
-            tr("rnn.sent.col.true"): [names[truth[i]] for i in wrong],
-            tr("rnn.sent.col.p"): [f"{p[i]:.0%}" for i in wrong],
-        }), hide_index=True, width="stretch")
+    with st.expander(tr("rnn.sent.mistakes", n=len(scores["wrong"]), total=len(scores["truth"]))):
+        st.dataframe(pd.DataFrame(rv.mistakes_table(data, scores, tr)), hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- inside
 
 
-def _units(states: np.ndarray) -> np.ndarray:
-    return states[:, :MAX_UNITS]
-
-
-def _state_labels() -> dict:
-    return {"step": tr("rnn.inside.step"), "unit": tr("rnn.inside.unit"), "input": tr("rnn.inside.input"),
-            "value": tr("rnn.inside.value")}
-
-
-def _gate_view(lstm, inputs, x_labels, key: str) -> None:
+def _gate_view(kind: str, lstm, inputs, x_labels, key: str) -> None:
+    """The gates of an LSTM reading ``inputs``; for another cell, a note that only an LSTM has them."""
+    if kind != "lstm":
+        st.info(tr("rnn.inside.gates_lstm_only"), icon=":material/info:")
+        return
     gates = lstm_gates(lstm, inputs)
-    shown = {name: _units(getattr(gates, name)) for name in ("i", "f", "o")}
+    shown = {name: first_units(getattr(gates, name)) for name in ("i", "f", "o")}
     titles = {name: tr(f"rnn.gate.{name}") for name in shown}
     st.plotly_chart(plot_gates(shown, titles, tr("rnn.inside.gates_title"), tr("rnn.inside.step"),
                                tr("rnn.inside.unit"), x_labels), width="stretch", key=key)
@@ -356,40 +249,26 @@ def series_inside(models: dict, values: np.ndarray, result, demo: bool) -> None:
                          key="rnn.inside.length", help=tr("rnn.inside.length.help"))
     start = c[2].slider(tr("rnn.inside.start"), 0, len(values) - length, 0, key=f"rnn.inside.start.{length}")
     seg = values[start:start + length]
-    z = result.standardise(seg)  # the model reads standardised values
     model = models[kind]
-    states = hidden_states(model.rnn, z)  # (T, H)
-    title = tr("rnn.inside.hidden_title", model=model_names()[kind], shown=min(MAX_UNITS, states.shape[1]),
-               total=states.shape[1])
-    st.plotly_chart(plot_hidden_states(_units(states), title, _state_labels(), inputs=seg), width="stretch",
-                    key="rnn.inside.hidden_fig")
+    z, states = rv.series_states(model, result, seg)  # what it reads (standardised), its states (T, H)
+    st.plotly_chart(plot_hidden_states(first_units(states), rv.hidden_title(tr, kind, states), rv.state_labels(tr),
+                                       inputs=seg), width="stretch", key="rnn.inside.hidden_fig")
     st.caption(tr("rnn.inside.hidden_caption"))
-    if kind == "lstm":
-        _gate_view(model.rnn, z, None, "rnn.inside.gates_fig")
-    else:
-        st.info(tr("rnn.inside.gates_lstm_only"), icon=":material/info:")
+    _gate_view(kind, model.rnn, z, None, "rnn.inside.gates_fig")
 
 
 def text_inside(done: CharDone) -> None:
     """Hidden states (and gates for an LSTM) of the character model reading a typed text."""
     used = S.get("rnn.lm.text_used", "")
     text = st.text_input(tr("rnn.inside.text"), used[:60], key="rnn.inside.text", help=tr("rnn.inside.text.help"))
-    chars = [ch for ch in text[:120] if ch in set(done.chars)]
+    chars, emb, states = rv.text_states(done, text)
     if not chars:
         st.error(tr("rnn.inside.no_chars"), icon=":material/error:")
         return
-    ids = torch.tensor([done.chars.index(ch) for ch in chars])
-    with torch.no_grad():
-        emb = done.model.embed(ids)  # (T, E): what the recurrent layer reads
-    states = hidden_states(done.model.rnn, emb)
-    title = tr("rnn.inside.hidden_title", model=model_names()[done.model.kind], shown=min(MAX_UNITS, states.shape[1]),
-               total=states.shape[1])
-    st.plotly_chart(plot_hidden_states(_units(states), title, _state_labels(), x_labels=chars), width="stretch",
+    st.plotly_chart(plot_hidden_states(first_units(states), rv.hidden_title(tr, done.model.kind, states),
+                                       rv.state_labels(tr), x_labels=chars), width="stretch",
                     key="rnn.inside.hidden_text_fig")
-    if done.model.kind == "lstm":
-        _gate_view(done.model.rnn, emb, chars, "rnn.inside.gates_text_fig")
-    else:
-        st.info(tr("rnn.inside.gates_lstm_only"), icon=":material/info:")
+    _gate_view(done.model.kind, done.model.rnn, emb, chars, "rnn.inside.gates_text_fig")
 
 
 def gradient_view() -> None:
@@ -405,14 +284,13 @@ def gradient_view() -> None:
     kinds = ("rnn", "lstm", "gru") if with_gru else ("rnn", "lstm")
     norms = {k: _grad_norms(k, int(length), int(hidden), float(bias)) for k in kinds}
     labels = {"title": tr("rnn.grad.title", T=length), "step": tr("rnn.grad.step"), "grad": tr("rnn.grad.norm")}
-    st.plotly_chart(plot_gradient_through_time(norms, model_names(), labels), width="stretch", key="rnn.grad.fig")
-    rates = " · ".join(tr("rnn.grad.rate", model=model_names()[k], r=f"{decay_per_step(g):.2f}",
-                          ratio=f"{g[0] / g[-1]:.1e}") for k, g in norms.items())
-    st.caption(rates)
+    st.plotly_chart(plot_gradient_through_time(norms, rv.model_names(tr), labels), width="stretch", key="rnn.grad.fig")
+    st.caption(" · ".join(tr("rnn.grad.rate", model=rv.model_names(tr)[k], r=f"{rate:.2f}", ratio=f"{ratio:.1e}")
+                          for k, (rate, ratio) in rv.grad_rates(norms).items()))
     st.caption(tr("rnn.grad.caption"))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _grad_norms(kind: str, length: int, hidden: int, bias: float) -> np.ndarray:
     torch.set_num_threads(1)
-    return gradient_through_time(kind, length, hidden, bias if kind == "lstm" else 1.0, seed=0)
+    return rv.grad_norms(kind, length, hidden, bias)

@@ -6,27 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from pages._rnn_widgets import (
-    CELLS,
-    GRAD_HIDDEN,
-    LM_HIDDEN,
-    LM_STEPS,
-    LRS,
-    SENT_DIMS,
-    SENT_LANGS,
-    SENT_UNITS,
-    TEXT_LANGS,
     charlm_view,
-    fold_series,
     gradient_view,
     job_block,
-    model_names,
     sentiment_view,
     series_inside,
     show_job_error,
     text_inside,
 )
 from pages._ui import labeler, live_drawn, router_guard, share_link, show_error, tr, url_state
+from playground import rnn_view as rv
 from playground.data import DatasetError
+from playground.rnn_view import DEMO, HIDDEN, LRS, MODELS, MODELS_URL, N_RANGE, TEST_SHARE, URL_CONTROLS
 from playground.series import (
     SERIES_KINDS,
     SeriesConfig,
@@ -38,47 +29,11 @@ from playground.series import (
     split_point,
     train_forecasters,
 )
-from playground.share import Control, choice, flag, number
 from playground.viz.rnn import plot_forecasts, plot_loss_curves, plot_series
 
 router_guard()
 
 S = st.session_state
-DEMO = SeriesConfig(window=20, horizon=25, hidden=24, epochs=15, lr=0.01)
-N_RANGE = (150, 1000)  # points of a generated series
-HIDDEN = (8, 16, 24, 32, 64)
-MODELS = ("rnn", "lstm", "gru")
-MODELS_URL = "rnn.url.models"  # the model picks as one text "rnn,gru", as the URL carries them
-
-
-def _picks(text: str) -> str:
-    """``"gru, rnn"`` -> ``"rnn,gru"`` (the multiselect's order); an unknown model makes the value bad."""
-    picks = [p.strip() for p in text.split(",") if p.strip()]
-    if any(p not in MODELS for p in picks):
-        raise ValueError(text)
-    return ",".join(m for m in MODELS if m in picks)
-
-
-# The settings a shared link carries, by URL name (an uploaded CSV or a trained model cannot travel in a URL).
-# The Time series tab has plain names; the other tabs' names start with their part (lm_, sent_, grad_).
-URL_CONTROLS = (
-    choice("series", "rnn.series.kind", SERIES_KINDS), number("n", "rnn.series.n", *N_RANGE),
-    number("noise", "rnn.series.noise", 0.0, 0.5, float), number("seed", "rnn.series.seed", 0, 10_000),
-    number("window", "rnn.series.window", 2, 80),
-    number("horizon", "rnn.series.horizon", 1, N_RANGE[1] - split_point(N_RANGE[1], 0.25)),
-    choice("hidden", "rnn.series.hidden", HIDDEN, int), number("epochs", "rnn.series.epochs", 1, 200),
-    Control("models", MODELS_URL, _picks, lambda v: True), choice("lr", "rnn.series.lr", LRS, float),
-    choice("part", "rnn.text.part", ("lm", "sentiment")),
-    choice("lm_lang", "rnn.lm.text_lang", TEXT_LANGS), choice("lm_cell", "rnn.lm.kind", CELLS),
-    choice("lm_hidden", "rnn.lm.hidden", LM_HIDDEN, int), choice("lm_steps", "rnn.lm.steps", LM_STEPS, int),
-    choice("lm_lr", "rnn.lm.lr", LRS, float), number("lm_temp", "rnn.lm.temperature", 0.1, 2.0, float),
-    choice("sent_lang", "rnn.sent.lang", SENT_LANGS), choice("sent_cell", "rnn.sent.kind", CELLS),
-    flag("sent_bi", "rnn.sent.bi"), choice("sent_hidden", "rnn.sent.units", SENT_UNITS, int),
-    choice("sent_dim", "rnn.sent.dim", SENT_DIMS, int), number("sent_epochs", "rnn.sent.epochs", 1, 60),
-    choice("sent_lr", "rnn.sent.lr", LRS, float),
-    number("grad_len", "rnn.grad.length", 20, 300), number("grad_bias", "rnn.grad.bias", 0.0, 3.0, float),
-    choice("grad_hidden", "rnn.grad.hidden", GRAD_HIDDEN, int), flag("grad_gru", "rnn.grad.gru"),
-)
 
 
 def settings_in_url() -> dict[str, str]:
@@ -129,10 +84,10 @@ def _series_values() -> np.ndarray | None:
 def _series_config(n: int) -> SeriesConfig:
     c = st.columns(4)
     window = c[0].slider(tr("rnn.series.window"), 2, 80, 20, key="rnn.series.window", help=tr("rnn.series.window.help"))
-    test_n = n - split_point(n, 0.25)
-    if S.get("rnn.series.horizon", 1) > max(2, test_n):  # a shorter series (or a link's horizon) than it was set for
-        S["rnn.series.horizon"] = max(2, test_n)
-    horizon = c[1].slider(tr("rnn.series.horizon"), 1, max(2, test_n), min(25, test_n), key="rnn.series.horizon",
+    limit = rv.horizon_limit(n)
+    if S.get("rnn.series.horizon", 1) > limit:  # a shorter series (or a link's horizon) than it was set for
+        S["rnn.series.horizon"] = limit
+    horizon = c[1].slider(tr("rnn.series.horizon"), 1, limit, rv.horizon_default(n), key="rnn.series.horizon",
                           help=tr("rnn.series.horizon.help"))
     hidden = c[2].selectbox(tr("rnn.hidden"), HIDDEN, index=2, key="rnn.series.hidden", help=tr("rnn.hidden.help"))
     epochs = c[3].number_input(tr("train.epochs"), 1, 200, 15, key="rnn.series.epochs")
@@ -146,18 +101,15 @@ def _series_config(n: int) -> SeriesConfig:
 
 
 def _results(result, caption: str, key: str) -> None:
-    names = model_names()
+    names = rv.model_names(tr)
     cfg = result.config
     st.caption(caption)
     labels = {k: tr(f"rnn.fig.{k}") for k in ("true", "one_step", "multi", "naive", "forecast", "step")}
     st.plotly_chart(plot_forecasts(result.values, result.cut, cfg.horizon, result.one_step, result.multi, names,
                                    labels), width="stretch", key=f"rnn.series.fig.{key}")
-    naive_one = result.mse["naive"][0]
     multi_col = tr("rnn.table.multi", h=cfg.horizon)
-    rows = [{tr("rnn.table.model"): names[k], tr("rnn.table.one_step"): one, multi_col: multi,
-             tr("rnn.table.beats"): "✓" if one < naive_one else "✗"} for k, (one, multi) in result.mse.items()]
     c = st.columns([3, 2])
-    c[0].dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    c[0].dataframe(pd.DataFrame(rv.mse_rows(result, tr)), hide_index=True, width="stretch",
                    column_config={tr("rnn.table.one_step"): st.column_config.NumberColumn(format="%.4f"),
                                   multi_col: st.column_config.NumberColumn(format="%.4f")})
     c[0].caption(tr("rnn.table.caption"))
@@ -174,7 +126,7 @@ def series_tab() -> None:
     values = _series_values()
     if values is None:
         return
-    cut = split_point(len(values), 0.25)
+    cut = split_point(len(values), TEST_SHARE)
     st.plotly_chart(plot_series(values, cut, {"title": tr("rnn.fig.series_title"), "train": tr("train.curve.train"),
                                               "test": tr("rnn.fig.test"), "step": tr("rnn.fig.step")}),
                     width="stretch", key="rnn.series.preview")
@@ -189,7 +141,7 @@ def series_tab() -> None:
         S.pop("rnn.series.error", None)
         return lambda stop: train_forecasters(values, config, stop)
 
-    job_block("series", start, fold_series)
+    job_block("series", start, lambda events: rv.fold_series(events, tr))
     show_job_error("series")
     result = S.get("rnn.series.result")
     if result is not None:
