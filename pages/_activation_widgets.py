@@ -1,38 +1,39 @@
 """Streamlit sections of the /activations page: f and f′, softmax, the perceptron, and a live MLP.
 
-Not a page (``app.py`` lists pages explicitly). The numbers come from ``playground.activations``, the
-figures from ``playground.viz.activations`` (and the decision boundary of ``playground.viz.training``).
+Not a page (``app.py`` lists pages explicitly). The numbers come from ``playground.activations`` and
+``playground.activation_view``, the figures from ``playground.viz.activations`` (and ``viz.training``).
 """
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
-import torch
 
 from pages._ui import labeler, live_drawn, live_fragment, session_id, show_error, tr
-from playground.activations import (
-    ACTIVATIONS,
-    build_mlp,
-    code_lines,
-    dead_units,
-    entropy_bits,
-    evaluate,
-    perceptron,
-    saturation_zones,
-    softmax,
+from playground.activation_view import (
+    ALPHA_RANGE,
+    LRS,
+    TOYS,
+    UNITS,
+    X,
+    boundary,
+    current_net,
+    curve,
+    end_job,
+    flat_share,
+    fold_events,
+    new_net,
+    parse_logits,
+    train_config,
+    train_settings,
+    weighted_terms,
 )
+from playground.activations import ACTIVATIONS, code_lines, dead_units, entropy_bits, perceptron, softmax
 from playground.data import DatasetError, load_dataset
-from playground.evaluate import decision_grid
-from playground.training import DoneEvent, EpochEvent, ErrorEvent, Task, TrainConfig, train
+from playground.training import train
 from playground.viz.activations import plot_activation, plot_perceptron, plot_softmax
 from playground.viz.training import plot_decision_boundary
 
 S = st.session_state
-X = np.linspace(-5, 5, 801)  # the plotted range of x
-TOYS = ("circle", "xor", "gaussians", "spiral")
-LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-ALPHA_RANGE = {"leaky_relu": (0.0, 0.5, 0.01), "elu": (0.1, 3.0, 0.1)}  # min, max, step
-UNITS = (2, 3, 4, 6, 8, 12, 16)  # hidden units per layer on offer
 
 
 def _labels() -> dict[str, str]:
@@ -55,8 +56,7 @@ def pick_activation() -> tuple[str, float | None]:
 
 def functions_section(name: str, alpha: float | None) -> None:
     """f and f′ with the saturation zones shaded, the formulas, and the code in both frameworks."""
-    f, df = evaluate(name, X, alpha)
-    zones = saturation_zones(X, df)
+    f, df, zones = curve(name, alpha)
     c = st.columns([3, 2])
     title = tr("activations.fig.title", name=tr(f"activations.name.{name}"))
     c[0].plotly_chart(plot_activation(X, f, df, zones, _labels(), title), width="stretch", key="activations.fig")
@@ -64,18 +64,9 @@ def functions_section(name: str, alpha: float | None) -> None:
         st.latex(ACTIVATIONS[name].formula)
         st.latex(ACTIVATIONS[name].dformula)
         st.markdown(tr(f"activations.about.{name}"))
-        share = float(np.mean(np.abs(df) < 0.05))
-        st.caption(tr("activations.zone.caption", share=f"{share:.0%}"))
+        st.caption(tr("activations.zone.caption", share=f"{flat_share(df):.0%}"))
         torch_line, keras_line = code_lines(name, alpha)
         st.code(f"# PyTorch\ny = {torch_line}\n# Keras / TensorFlow\ny = {keras_line}", language="python")
-
-
-def parse_logits(text: str) -> np.ndarray:
-    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
-    values = np.array([float(p) for p in parts], dtype=np.float64)  # ValueError on a word
-    if not 2 <= len(values) <= 10 or not np.isfinite(values).all():
-        raise ValueError(text)
-    return values
 
 
 def softmax_section() -> None:
@@ -110,14 +101,13 @@ def perceptron_section(name: str, alpha: float | None) -> None:
          for i, v in enumerate((0.8, -0.4, 0.3))]
     b = c[1].slider("b", -2.0, 2.0, 0.1, 0.1, key="activations.p.b", help=tr("activations.p.bias.help"))
     out = perceptron(np.array(x), np.array(w), b, name, alpha)
-    terms = " + ".join(f"({wi:g})·({xi:g})" for wi, xi in zip(w, x))
-    c[0].markdown(tr("activations.p.sum", terms=terms, b=f"{b:g}", z=f"{out.z:.2f}"))
+    c[0].markdown(tr("activations.p.sum", terms=weighted_terms(w, x), b=f"{b:g}", z=f"{out.z:.2f}"))
     c[0].markdown(tr("activations.p.out", name=name, z=f"{out.z:.2f}", out=f"{out.out:.3f}", slope=f"{out.slope:.3f}"))
     with c[2]:
         st.plotly_chart(plot_perceptron(np.array(x), np.array(w), b, out.z, out.out, tr(f"activations.name.{name}"),
                                         tr("activations.p.fig")), width="stretch", key="activations.p.fig")
-        f, df = evaluate(name, X, alpha)
-        st.plotly_chart(plot_activation(X, f, df, saturation_zones(X, df), _labels(), tr("activations.p.curve"),
+        f, df, zones = curve(name, alpha)
+        st.plotly_chart(plot_activation(X, f, df, zones, _labels(), tr("activations.p.curve"),
                                         point=(float(np.clip(out.z, -5, 5)), out.out), height=340),
                         width="stretch", key="activations.p.curve")
     if abs(out.slope) < 0.05:
@@ -145,24 +135,7 @@ def _train_settings(name: str, alpha: float | None) -> dict:
     epochs = c[2].number_input(tr("activations.train.epochs"), 5, 500, 100, step=5, key="activations.train.epochs")
     seed = c[3].number_input(tr("activations.train.seed"), 0, 9999, 0, key="activations.train.seed",
                              help=tr("activations.train.seed.help"))
-    return {"dataset": dataset, "noise": float(noise), "hidden": (int(units),) * int(layers), "lr": float(lr),
-            "epochs": int(epochs), "seed": int(seed), "act": name, "alpha": alpha}
-
-
-def _net_key(cfg: dict) -> tuple:
-    """What makes a network: a change here starts from fresh initial weights."""
-    return cfg["dataset"], cfg["noise"], cfg["hidden"], cfg["act"], cfg["alpha"], cfg["seed"]
-
-
-def _current(cfg: dict) -> dict:
-    """This session's network for these settings: the trained one if it matches, else fresh initial weights."""
-    net = S.get("activations.net")
-    if net is None or net["key"] != _net_key(cfg):
-        spec, model = build_mlp(cfg["hidden"], cfg["act"], cfg["alpha"], cfg["seed"])
-        net = {"key": _net_key(cfg), "cfg": cfg, "spec": spec, "model": model.eval(), "history": [],
-               "status": "initial", "error": None}
-        S["activations.net"] = net
-    return net
+    return train_settings(dataset, noise, layers, units, lr, epochs, seed, name, alpha)
 
 
 def _job_manager():
@@ -174,11 +147,8 @@ def _job_manager():
 def _start(cfg: dict, data) -> None:
     from playground.device import job_threads
 
-    spec, model = build_mlp(cfg["hidden"], cfg["act"], cfg["alpha"], cfg["seed"])
-    config = TrainConfig(epochs=cfg["epochs"], batch_size=32, lr=cfg["lr"], optimizer="adam", seed=cfg["seed"],
-                         device="cpu", threads=job_threads())
-    S["activations.net"] = {"key": _net_key(cfg), "cfg": cfg, "spec": spec, "model": model, "history": [],
-                    "status": "running", "error": None}
+    net = S["activations.net"] = new_net(cfg, "running")
+    spec, model, config = net["spec"], net["model"], train_config(cfg, job_threads())
     S["activations.job"] = _job_manager().submit(
         session_id(), lambda stop: train(spec, data, config, stop, model=model), label="activations")
 
@@ -188,28 +158,11 @@ def _collect() -> None:
     job, net = S.get("activations.job"), S.get("activations.net")
     if job is None or net is None:
         return
-    for event in job.drain():
-        if isinstance(event, EpochEvent):
-            net["history"].append((event.epoch, event.train_loss, event.val_accuracy))
-        elif isinstance(event, DoneEvent):
-            net["model"], net["status"] = event.model, event.reason
-        elif isinstance(event, ErrorEvent):
-            net["status"], net["error"] = "error", (event.key, event.kwargs)
-            if event.model is not None:
-                net["model"] = event.model
+    fold_events(net, job.drain())
     if not job.active and job.events.empty():
-        if job.error:
-            net["status"], net["error"] = "error", ("activations.train.crashed", {"detail": job.error[:160]})
+        end_job(net, job.error)
         S.pop("activations.job", None)
         _job_manager().forget(job)
-
-
-def _forward(model: torch.nn.Module):
-    @torch.no_grad()
-    def run(x: torch.Tensor) -> torch.Tensor:  # no .eval(): another thread may be training this model
-        return model(x)
-
-    return run
 
 
 def _live(data) -> None:
@@ -221,7 +174,7 @@ def _live(data) -> None:
         key, kwargs = net["error"]
         st.error(tr(key, **kwargs), icon=":material/error:")
     c = st.columns([3, 2])
-    xs, ys, grid = decision_grid(_forward(model), Task("ce_logits", 2), tuple(data.meta["extent"]), steps=70)
+    xs, ys, grid = boundary(model, data.meta["extent"])
     last = net["history"][-1] if net["history"] else None
     title = tr("activations.train.fig", epoch=last[0] if last else 0, act=tr(f"activations.name.{cfg['act']}"))
     c[0].plotly_chart(plot_decision_boundary(xs, ys, grid, data.x_test.numpy(), data.y_test.numpy(), title),
@@ -259,8 +212,8 @@ def training_section(name: str, alpha: float | None) -> None:
     if S.pop("activations.train.requested", False) and S.get("activations.job") is None:
         _start(cfg, data)
     job = S.get("activations.job")
-    if job is None:
-        _current(cfg)
+    if job is None:  # this session's network for these settings: the trained one if it matches, else fresh
+        S["activations.net"] = current_net(S.get("activations.net"), cfg)
     c = st.columns([1, 1, 4])
     c[0].button(tr("activations.train.start"), type="primary", icon=":material/play_arrow:", disabled=job is not None,
                 key="activations.train.start", on_click=S.__setitem__, args=("activations.train.requested", True))

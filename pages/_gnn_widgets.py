@@ -1,17 +1,18 @@
 """Streamlit views of the /gnn page: choosing a graph, training a GNN live, and one message-passing step.
 
-Not a page (``app.py`` lists pages explicitly). The work is done by ``playground.graphs``,
-``playground.gnn`` and ``playground.viz.graph``; these functions lay out widgets and translate.
+Not a page (``app.py`` lists pages explicitly). The work is done by ``playground.graphs``, ``playground.gnn``,
+``playground.gnn_view`` and ``playground.viz.graph``; these functions lay out widgets and translate.
 """
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import streamlit as st
 
 from pages._ui import labeler, show_error, tr
-from playground.graphs import FEATURES, GRAPHS, MAX_NODES, Graph, GraphError, decode_upload, layout, load_graph
+from playground import gnn_view as gv
+from playground.gnn import MODELS, PICKS, GNNConfig, GNNError
+from playground.gnn_view import EXAMPLE, EXAMPLE_LABELS, HIDDEN, LRS, SBM_MAX_SIZE
+from playground.graphs import FEATURES, GRAPHS, Graph, GraphError, decode_upload
 from playground.viz.graph import (
     plot_embeddings,
     plot_gnn_curves,
@@ -22,12 +23,6 @@ from playground.viz.graph import (
 )
 
 S = st.session_state
-EXAMPLE = "# two groups joined by one edge\n0 1\n0 2\n1 2\n2 3\n3 4\n3 5\n4 5\n"
-EXAMPLE_LABELS = ""  # without classes the example gets its two Louvain communities
-LIVE_UPDATES = 8  # redraws of the graph while training
-HIDDEN = (2, 4, 8, 16, 32, 64)  # the hidden widths on offer
-LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
-SBM_MAX_SIZE = MAX_NODES // 6  # nodes per block: six blocks still fit the node limit
 
 
 def _chart(fig, key: str) -> None:
@@ -37,8 +32,7 @@ def _chart(fig, key: str) -> None:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _graph(key: str, options: tuple) -> tuple[Graph, np.ndarray]:
     """A graph and its layout, shared by every session (read-only)."""
-    graph = load_graph(key, **dict(options))
-    return graph, layout(graph)
+    return gv.load(key, options)
 
 
 # ---------------------------------------------------------------- 1. the graph
@@ -52,7 +46,7 @@ def _sbm_options() -> tuple:
     p_out = c[3].slider(tr("gnn.sbm.p_out"), 0.0, 1.0, 0.02, 0.01, key="gnn.sbm.p_out",
                         help=tr("gnn.sbm.p_out.help"))
     seed = int(c[4].number_input(tr("gnn.seed"), 0, 9999, 0, key="gnn.sbm.seed"))
-    return (("sizes", (size,) * k), ("p_in", float(p_in)), ("p_out", float(p_out)), ("seed", seed))
+    return gv.sbm_options(k, size, p_in, p_out, seed)
 
 
 def _custom_options() -> tuple | None:
@@ -73,7 +67,7 @@ def _custom_options() -> tuple | None:
     with c[1]:
         labels = st.text_area(tr("gnn.custom.labels"), EXAMPLE_LABELS if source == "type" else "", height=180,
                               key=f"gnn.custom.labels.{source}", help=tr("gnn.custom.labels.help"))
-    return (("text", text), ("labels", labels))
+    return gv.custom_options(text, labels)
 
 
 def graph_picker() -> tuple[str, Graph, np.ndarray] | None:
@@ -90,10 +84,9 @@ def graph_picker() -> tuple[str, Graph, np.ndarray] | None:
         return None
     for warn_key, kwargs in graph.warnings:
         st.warning(tr(warn_key, **kwargs), icon=":material/warning:")
-    counts = ", ".join(f"{name}: {int((graph.labels == k).sum())}" for k, name in enumerate(graph.classes))
-    st.caption(tr("gnn.graph.summary", n=graph.n, e=graph.g.number_of_edges(), counts=counts) + " " +
+    st.caption(tr("gnn.graph.summary", n=graph.n, e=graph.g.number_of_edges(), counts=gv.class_counts(graph)) + " " +
                tr(graph.label_source))
-    return f"{key}:{hashlib.md5(repr(options).encode()).hexdigest()[:12]}", graph, pos
+    return gv.signature(key, options), graph, pos
 
 
 # ---------------------------------------------------------------- 2. training
@@ -111,8 +104,6 @@ def _curve_labels() -> dict[str, str]:
 
 def config_form():
     """The model settings, two to a row (for a narrow column); returns a GNNConfig (not yet checked)."""
-    from playground.gnn import MODELS, PICKS, GNNConfig
-
     model = st.radio(tr("gnn.model"), MODELS, format_func=labeler("gnn.model."), key="gnn.model", horizontal=True,
                      help=tr("gnn.model.help"))
     c = st.columns(2)
@@ -141,32 +132,21 @@ def config_form():
 
 def _train(sig: str, graph: Graph, pos: np.ndarray, config, slot) -> None:
     """Train synchronously (a few hundred full-graph steps take about a second), redrawing as it goes."""
-    from playground.gnn import GNNError, GraphDone, train_gnn
-
     bar = st.progress(0.0, text=tr("gnn.train.progress", epoch=0, total=config.epochs))
-    every = max(1, config.epochs // LIVE_UPDATES)
-    done = None
+
+    def redraw(event) -> None:
+        bar.progress(event.epoch / config.epochs, text=tr("gnn.train.progress", epoch=event.epoch, total=config.epochs))
+        with slot.container():
+            _chart(plot_graph(pos, graph.edges(), graph.labels, graph.names, graph.classes, _graph_labels(),
+                              preds=[(str(event.epoch), event.pred)]), f"gnn.graph_live.{event.epoch}")
+
     try:
-        for event in train_gnn(graph, config):
-            if isinstance(event, GraphDone):
-                done = event
-                break
-            if event.epoch % every == 0:
-                bar.progress(event.epoch / config.epochs,
-                             text=tr("gnn.train.progress", epoch=event.epoch, total=config.epochs))
-                with slot.container():
-                    _chart(plot_graph(pos, graph.edges(), graph.labels, graph.names, graph.classes, _graph_labels(),
-                                      preds=[(str(event.epoch), event.pred)]), f"gnn.graph_live.{event.epoch}")
+        done = gv.train_live(graph, config, redraw)
     except GNNError as exc:
         show_error(exc)
         return
     bar.empty()
     S["gnn.result"] = {"sig": sig, "done": done}
-
-
-def _result_for(sig: str):
-    result = S.get("gnn.result")
-    return result["done"] if result and result["sig"] == sig else None
 
 
 def train_view(sig: str, graph: Graph, pos: np.ndarray) -> None:
@@ -181,16 +161,15 @@ def train_view(sig: str, graph: Graph, pos: np.ndarray) -> None:
         slot = st.empty()
         if S.pop("gnn.requested", False):
             _train(sig, graph, pos, config, slot)
-        done = _result_for(sig)
+        done = gv.result_for(S.get("gnn.result"), sig)
         with slot.container():
             if done is None:
                 _chart(plot_graph(pos, graph.edges(), graph.labels, graph.names, graph.classes, _graph_labels()),
                        "gnn.graph_fig")
                 st.caption(tr("gnn.graph.untrained"))
             else:
-                preds = [(str(s.epoch), s.pred) for s in done.snapshots]
                 _chart(plot_graph(pos, graph.edges(), graph.labels, graph.names, graph.classes, _graph_labels(),
-                                  preds=preds, train_mask=done.train_mask), "gnn.graph_fig")
+                                  preds=gv.snapshot_preds(done), train_mask=done.train_mask), "gnn.graph_fig")
                 st.caption(tr("gnn.graph.caption"))
     if done is not None:
         _results(done, graph)
@@ -208,14 +187,7 @@ def _results(done, graph: Graph) -> None:
     c[2].metric(tr("gnn.metric.labelled"), f"{int(done.train_mask.sum())} / {graph.n}")
     c[3].metric(tr("gnn.metric.epochs"), str(last["epoch"]))
     _chart(plot_gnn_curves(done.history, _curve_labels()), "gnn.curves")
-    from playground.gnn import embedding_frames
-
-    frames, share = embedding_frames([s.hidden for s in done.snapshots])
-    width = done.snapshots[-1].hidden.shape[1]
-    axis = [tr("gnn.fig.pc", k=k + 1, share=f"{share[k]:.0%}") if width > 2 else f"h{k + 1}" for k in range(2)]
-    labels = {"title": tr("gnn.fig.embeddings", width=width), "x": axis[0], "y": axis[1],
-              "epoch": tr("gnn.fig.epoch"), "train": tr("gnn.fig.train_node"), "true": tr("gnn.fig.true"),
-              "pred": tr("gnn.fig.pred")}
+    frames, labels = gv.embedding_view(done, tr)
     _chart(plot_embeddings(frames, [s.epoch for s in done.snapshots], graph.labels, graph.names, graph.classes,
                            done.train_mask, labels), "gnn.embeddings")
     st.caption(tr("gnn.embeddings.caption"))
@@ -226,65 +198,33 @@ def _results(done, graph: Graph) -> None:
 
 def message_view(sig: str, graph: Graph, pos: np.ndarray) -> None:
     """Pick a node: its neighbourhood, its GCN weights, and its new vector as a weighted sum."""
-    from playground.gnn import gcn_layer_weights, gcn_step, hops
-
-    done = _result_for(sig)
-    model = done.model if done is not None else None
-    features = done.config.features if done is not None else "identity"
-    # Start on a node with a handful of neighbours: every weight stays readable.
-    degrees = np.array([graph.g.degree(v) for v in range(graph.n)])
-    default = int(np.argmax(np.where(degrees <= 6, degrees, -1)))
+    done = gv.result_for(S.get("gnn.result"), sig)
     names = [f"{v} · {graph.names[v]} ({tr('gnn.mp.degree', d=graph.g.degree(v))})" for v in range(graph.n)]
-    node = st.selectbox(tr("gnn.mp.node"), range(graph.n), index=default, key=f"gnn.mp.node.{sig}",
+    node = st.selectbox(tr("gnn.mp.node"), range(graph.n), index=gv.default_node(graph), key=f"gnn.mp.node.{sig}",
                         format_func=names.__getitem__)
-    from playground.graphs import node_features
-
-    x = node_features(graph, features)  # (n, F)
-    weight, bias, trained = gcn_layer_weights(model, x.shape[1])
-    step = gcn_step(graph, x, weight, bias, node)
-    hop1, hop2 = hops(graph, node)
-    gcn_w = dict(zip(step.sources, step.weights))
-    attention = _attention(done, graph, features, node)
+    msg = gv.node_message(done, graph, node)
+    step, attention = msg.step, msg.attention
     use_att = attention is not None and st.toggle(tr("gnn.mp.show_attention"), True, key="gnn.mp.attention")
     labels = {"title": tr("gnn.fig.hood", node=node), "node": tr("gnn.fig.node"), "hop1": tr("gnn.fig.hop1"),
               "hop2": tr("gnn.fig.hop2"), "weight": tr("gnn.fig.att" if use_att else "gnn.fig.weight")}
     c = st.columns([3, 2])
     with c[0]:
-        _chart(plot_neighbourhood(pos, graph.edges(), node, hop1, hop2, graph.names,
-                                  attention if use_att else gcn_w, labels), "gnn.hood")
-        st.caption(tr("gnn.mp.hood_caption", n1=len(hop1), n2=len(hop2)))
+        _chart(plot_neighbourhood(pos, graph.edges(), node, msg.hop1, msg.hop2, graph.names,
+                                  attention if use_att else msg.gcn_weights, labels), "gnn.hood")
+        st.caption(tr("gnn.mp.hood_caption", n1=len(msg.hop1), n2=len(msg.hop2)))
     with c[1]:
         st.markdown(tr("gnn.mp.formula"))
         st.latex(r"h_i' = \sum_{j \in N(i) \cup \{i\}} \frac{1}{\sqrt{d_i\,d_j}}\; W x_j + b")
-        d_i = graph.g.degree(node) + 1
-        if len(step.sources) > 1:
-            j = step.sources[1]
-            d_j = graph.g.degree(j) + 1
-            st.markdown(tr("gnn.mp.example", i=node, j=j, di=d_i, dj=d_j, w=f"{step.weights[1]:.3f}",
-                           self_w=f"{step.weights[0]:.3f}"))
-        st.caption(tr("gnn.mp.layer_trained" if trained else "gnn.mp.layer_fresh", d=len(bias)))
-    names = [f"{s} · w={w:.3f}" for s, w in zip(step.sources, step.weights)]
-    _chart(plot_message_sum(names, step.weighted, step.bias, step.result,
+        if msg.example is not None:
+            st.markdown(tr("gnn.mp.example", **msg.example))
+        st.caption(tr("gnn.mp.layer_trained" if msg.trained else "gnn.mp.layer_fresh", d=len(step.bias)))
+    _chart(plot_message_sum(msg.weight_names, step.weighted, step.bias, step.result,
                             {"title": tr("gnn.fig.sum", node=node), "bias": tr("gnn.fig.bias"),
                              "result": tr("gnn.fig.result", node=node), "dim": tr("gnn.fig.dim")}), "gnn.sum")
-    if trained:
-        from playground.gnn import pyg_layer_output
-
-        gap = float(np.abs(pyg_layer_output(model, graph, features)[node] - step.result).max())
-        st.caption(tr("gnn.mp.oracle", gap=f"{gap:.1e}"))
+    if msg.trained:
+        st.caption(tr("gnn.mp.oracle", gap=f"{msg.gap:.1e}"))
     if attention is not None:
-        sources = step.sources
-        _chart(plot_weight_bars([str(s) for s in sources], step.weights, np.array([attention.get(s, 0.0)
-                                                                                    for s in sources]),
+        _chart(plot_weight_bars([str(s) for s in step.sources], step.weights, msg.attention_of_sources(),
                                 {"title": tr("gnn.fig.bars", node=node), "gcn": tr("gnn.fig.weight"),
                                  "gat": tr("gnn.fig.att"), "x": tr("gnn.fig.source")}), "gnn.bars")
         st.caption(tr("gnn.mp.attention_caption", total=f"{sum(attention.values()):.3f}"))
-
-
-def _attention(done, graph: Graph, features: str, node: int) -> dict[int, float] | None:
-    if done is None or done.model.kind != "gat":
-        return None
-    from playground.gnn import incoming_weights, mean_attention
-
-    edges, alpha = mean_attention(done.model, graph, features)
-    return incoming_weights(edges, alpha, node)
