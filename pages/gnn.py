@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._gnn_graphs import URL_CONTROLS as GC_CONTROLS
+from pages._gnn_graphs import whole_graphs_view
 from pages._gnn_widgets import HIDDEN, LRS, SBM_MAX_SIZE, graph_picker, message_view, train_view
 from pages._ui import router_guard, share_link, tr, url_state
 from playground.gnn import MODELS, PICKS
@@ -34,7 +36,7 @@ def url_controls() -> tuple:
     graph = S.get("gnn.graph", next(iter(GRAPHS)))
     if "gnn.url_loaded" not in S:
         graph = read_values(st.query_params.to_dict(), (GRAPH,))[0].get(GRAPH.key, graph)
-    return (GRAPH, *(SBM_CONTROLS if graph == "sbm" else ()), *MODEL_CONTROLS)
+    return (GRAPH, *(SBM_CONTROLS if graph == "sbm" else ()), *MODEL_CONTROLS, *GC_CONTROLS)
 
 
 def page_url_state() -> dict[str, str]:
@@ -50,12 +52,14 @@ with head[1]:
     share_link(shared)
 st.markdown(tr("gnn.intro"))
 picked = graph_picker()
+tab_train, tab_mp, tab_graphs = st.tabs([tr("gnn.tab.train"), tr("gnn.tab.mp"), tr("gc.tab")])
 if picked is not None:
     sig, graph, pos = picked
-    tab_train, tab_mp = st.tabs([tr("gnn.tab.train"), tr("gnn.tab.mp")])
     with tab_train:
         st.markdown(tr("gnn.train.intro"))
         train_view(sig, graph, pos)
     with tab_mp:
         st.markdown(tr("gnn.mp.intro"))
         message_view(sig, graph, pos)
+with tab_graphs:  # its own set of small graphs: it works whatever the graph above
+    whole_graphs_view()
