@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._jobrun import run_bounded
 from pages._ui import labeler, show_error, tr
 from playground import graph_classify as gc
 from playground.gnn import GNNError
@@ -65,7 +66,8 @@ def _config_form() -> gc.ClassifyConfig:
 
 
 def _train(config: gc.ClassifyConfig) -> None:
-    """Train synchronously (a few seconds: a few hundred graphs of 6 to 14 nodes), with a progress bar."""
+    """Train in the shared job manager (a few seconds: a few hundred graphs of 6 to 14 nodes), followed here with a
+    progress bar; the model of a run that ended (finished, stopped or failed with NaN) is kept."""
     bar = st.progress(0.0, text=tr("gc.progress", epoch=0, total=config.epochs, acc="–"))
     data = _dataset(config.per_class, config.noise, config.seed)
 
@@ -74,12 +76,22 @@ def _train(config: gc.ClassifyConfig) -> None:
                                                            acc=f"{event.test_acc:.0%}"))
 
     try:
-        done = gc.fit(data, config, step)
+        gc.check_config(config)
     except GNNError as exc:
         show_error(exc)
         return
+    ended = {}
+
+    def on_event(event) -> None:
+        if isinstance(event, gc.ClassifyDone):
+            ended["done"] = event
+        else:
+            step(event)
+
+    run_bounded(lambda stop: gc.train_classifier(data, config, stop.is_set), on_event, "whole graphs")
     bar.empty()
-    S["gc.result"] = done
+    if "done" in ended:
+        S["gc.result"] = ended["done"]
 
 
 def whole_graphs_view() -> None:

@@ -51,3 +51,21 @@ def test_settings_that_see_no_difference_are_explained():
     [metric] = [m for m in at.metric if m.label == t("gc.test_acc", "en")]
     assert metric.value == "20.0%"  # one answer for every graph: 1 in 5
     assert any(w.value == t("gc.same_vector", "en") for w in at.warning)
+
+
+def test_the_training_runs_through_the_shared_job_manager(monkeypatch):
+    from playground.jobs import JobManager
+
+    seen = []
+    submit = JobManager.submit
+
+    def recording(self, owner, run, label="", gpu=False):
+        job = submit(self, owner, run, label=label, gpu=gpu)
+        seen.append(job)
+        return job
+
+    monkeypatch.setattr(JobManager, "submit", recording)
+    at = open_gnn("en", gc_epochs="3", gc_graphs="10")
+    at = train(at)
+    assert [j.label for j in seen] == ["whole graphs"] and seen[0].status == "done"
+    assert any(m.label == t("gc.test_acc", "en") for m in at.metric)
