@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from pages._jobrun import run_bounded
 from pages._ui import labeler, show_error, tr
 from playground import gnn_view as gv
-from playground.gnn import MODELS, PICKS, GNNConfig, GNNError
+from playground.gnn import MODELS, PICKS, GNNConfig, GNNError, check_trainable, train_gnn
 from playground.gnn_view import EXAMPLE, EXAMPLE_LABELS, HIDDEN, LRS, SBM_MAX_SIZE
 from playground.graphs import FEATURES, GRAPHS, Graph, GraphError, decode_upload
 from playground.viz.graph import (
@@ -131,7 +132,7 @@ def config_form():
 
 
 def _train(sig: str, graph: Graph, pos: np.ndarray, config, slot) -> None:
-    """Train synchronously (a few hundred full-graph steps take about a second), redrawing as it goes."""
+    """Train in the shared job manager (a few hundred full-graph steps: about a second), redrawing as it goes."""
     bar = st.progress(0.0, text=tr("gnn.train.progress", epoch=0, total=config.epochs))
 
     def redraw(event) -> None:
@@ -141,12 +142,15 @@ def _train(sig: str, graph: Graph, pos: np.ndarray, config, slot) -> None:
                               preds=[(str(event.epoch), event.pred)]), f"gnn.graph_live.{event.epoch}")
 
     try:
-        done = gv.train_live(graph, config, redraw)
+        check_trainable(graph, config)
     except GNNError as exc:
         show_error(exc)
         return
+    handle, ended = gv.live_handler(config, redraw)
+    run_bounded(lambda stop: train_gnn(graph, config, stop.is_set), handle, "graph nodes")
     bar.empty()
-    S["gnn.result"] = {"sig": sig, "done": done}
+    if "done" in ended:
+        S["gnn.result"] = {"sig": sig, "done": ended["done"]}
 
 
 def train_view(sig: str, graph: Graph, pos: np.ndarray) -> None:

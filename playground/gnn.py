@@ -70,6 +70,13 @@ def check_config(config: GNNConfig) -> None:
         raise GNNError("gnn.error.lr")
 
 
+def check_trainable(graph: Graph, config: GNNConfig) -> None:
+    """Raise :class:`GNNError` when ``config`` cannot train on ``graph`` (checked before a job is queued too)."""
+    check_config(config)
+    if len(np.unique(graph.labels)) < 2:
+        raise GNNError("gnn.error.one_class")
+
+
 def _pyg_nn():
     with warnings.catch_warnings():  # torch_geometric's import warns about torch.jit.script
         warnings.simplefilter("ignore", FutureWarning)
@@ -195,9 +202,7 @@ def train_gnn(graph: Graph, config: GNNConfig,
     """
     from playground.device import job_threads
 
-    check_config(config)
-    if len(np.unique(graph.labels)) < 2:
-        raise GNNError("gnn.error.one_class")
+    check_trainable(graph, config)
     torch.set_num_threads(config.threads or job_threads())
     torch.manual_seed(config.seed)
     x = torch.from_numpy(node_features(graph, config.features))  # (n, F)

@@ -18,14 +18,15 @@ from playground.gnn import (
     GraphDone,
     GraphEpoch,
     MessageStep,
+    check_trainable,
     embedding_frames,
-    fit,
     gcn_layer_weights,
     gcn_step,
     hops,
     incoming_weights,
     mean_attention,
     pyg_layer_output,
+    train_gnn,
 )
 from playground.graphs import MAX_NODES, Graph, layout, load_graph, node_features
 
@@ -77,16 +78,28 @@ def redraw_every(epochs: int) -> int:
     return max(1, epochs // LIVE_UPDATES)
 
 
-def train_live(graph: Graph, config: GNNConfig, redraw: Callable[[GraphEpoch], None]) -> GraphDone:
-    """Train ``config`` on ``graph`` to the end (see ``train_gnn``, whose ``GNNError`` it raises); ``redraw``
-    sees every :func:`redraw_every`-th epoch, the untrained epoch 0 first."""
-    every = redraw_every(config.epochs)
+def live_handler(config: GNNConfig, redraw: Callable[[GraphEpoch], None]) -> tuple[Callable[[object], None], dict]:
+    """What the page does with each event of a run it follows: ``redraw`` every :func:`redraw_every`-th epoch (the
+    untrained epoch 0 first); the run's :class:`GraphDone` lands in the returned dict under ``"done"``."""
+    every, ended = redraw_every(config.epochs), {}
 
-    def on_epoch(event: GraphEpoch) -> None:
-        if event.epoch % every == 0:
+    def handle(event) -> None:
+        if isinstance(event, GraphDone):
+            ended["done"] = event
+        elif event.epoch % every == 0:
             redraw(event)
 
-    return fit(graph, config, on_epoch)
+    return handle, ended
+
+
+def train_live(graph: Graph, config: GNNConfig, redraw: Callable[[GraphEpoch], None]) -> GraphDone:
+    """Train ``config`` on ``graph`` here, to the end (``GNNError`` for impossible settings), handling its events as
+    the page does (:func:`live_handler`); the page runs the same through the job manager."""
+    check_trainable(graph, config)
+    handle, ended = live_handler(config, redraw)
+    for event in train_gnn(graph, config):
+        handle(event)
+    return ended["done"]
 
 
 def result_for(result: dict | None, sig: str) -> GraphDone | None:

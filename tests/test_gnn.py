@@ -178,3 +178,17 @@ def test_embedding_frames_share_one_projection():
     np.testing.assert_array_equal(two[0], base[:, :2])
     one, _ = embedding_frames([base[:, :1]])
     assert one.shape == (1, 20, 2) and not one[..., 1].any()
+
+
+def test_check_trainable_refuses_before_any_job_is_queued(karate):
+    from playground.gnn import GNNConfig, GNNError, check_trainable
+    import dataclasses
+
+    check_trainable(karate, GNNConfig())  # fine: nothing raised
+    one_class = dataclasses.replace(karate, labels=np.zeros_like(karate.labels))
+    with pytest.raises(GNNError) as err:
+        check_trainable(one_class, GNNConfig())
+    assert err.value.key == "gnn.error.one_class"
+    with pytest.raises(GNNError) as err:
+        check_trainable(karate, GNNConfig(layers=9))
+    assert err.value.key == "gnn.error.range"

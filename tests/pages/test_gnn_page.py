@@ -101,3 +101,23 @@ def test_bad_edge_list_and_block_model_settings():
     assert not at.error and not at.exception
     nodes = [tr for tr in charts(at)["gnn.graph_fig"]["data"] if tr.get("mode", "").startswith("markers")]
     assert n_points(nodes[0]["x"]) == 100
+
+
+def test_node_training_runs_through_the_shared_job_manager(monkeypatch):
+    from playground.jobs import JobManager
+
+    seen = []
+    submit = JobManager.submit
+
+    def recording(self, owner, run, label="", gpu=False):
+        seen.append(submit(self, owner, run, label=label, gpu=gpu))
+        return seen[-1]
+
+    monkeypatch.setattr(JobManager, "submit", recording)
+    at = open_gnn()
+    at.number_input(key="gnn.epochs").set_value(20)
+    at.button(key="gnn.train_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [j.label for j in seen] == ["graph nodes"] and seen[0].status == "done"
+    assert "gnn.result" in at.session_state and at.session_state["gnn.result"]["done"].history[-1]["epoch"] == 20
+
