@@ -181,8 +181,9 @@ def test_embedding_frames_share_one_projection():
 
 
 def test_check_trainable_refuses_before_any_job_is_queued(karate):
-    from playground.gnn import GNNConfig, GNNError, check_trainable
     import dataclasses
+
+    from playground.gnn import GNNConfig, GNNError, check_trainable
 
     check_trainable(karate, GNNConfig())  # fine: nothing raised
     one_class = dataclasses.replace(karate, labels=np.zeros_like(karate.labels))
